@@ -1,0 +1,285 @@
+"""The backward engine: iterative topological order, gradient accumulation, graph release.
+
+Nodes are Function instances; a leaf tensor is its own node ("accumulate into .grad").
+Order: Kahn's algorithm over dependency counts, so a node runs only after every consumer of
+its outputs has contributed (no recursion: a chain of 100,000 ops is fine).
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import grad_mode
+from . import function as _function
+from .tensor import Tensor
+
+
+def _as_grad(g, create_graph):
+    if create_graph:
+        return g if isinstance(g, Tensor) else Tensor._make(g)
+    return g._data if isinstance(g, Tensor) else g
+
+
+def _check_grad(node, i, g, meta):
+    shape, dtype = meta
+    gs = g.shape
+    if gs != shape:
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
+                           f"got {list(gs)} but expected shape compatible with {list(shape)}")
+    gd = g._data.dtype if isinstance(g, Tensor) else g.dtype
+    if gd != dtype:
+        g = g.to(dtype) if isinstance(g, Tensor) else g.astype(dtype)
+    return g
+
+
+def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=None,
+                 accumulate=True):
+    """Backpropagate ``grads`` (one per root tensor). With ``inputs``, returns their gradients
+    (``autograd.grad``); with ``accumulate``, leaves' ``.grad`` receive theirs."""
+    # 1. Dependency counts over the nodes reachable from the roots.
+    root_nodes = []
+    buffers = {}
+    for t, g in zip(roots, grads):
+        node, idx = (t.grad_fn, t._out_idx) if t.grad_fn is not None else (t, 0)
+        root_nodes.append(node)
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * _n_outputs(node)
+        buf[idx] = g if buf[idx] is None else buf[idx] + g
+    deps = {}
+    seen = set(root_nodes)
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tensor):
+            continue
+        for e in node._next:
+            if e is None:
+                continue
+            child = e[0]
+            deps[child] = deps.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+
+    captured = None
+    if inputs is not None:
+        captured = {}
+        for i, t in enumerate(inputs):
+            key = (t.grad_fn, t._out_idx) if t.grad_fn is not None else (t, 0)
+            captured.setdefault(key, []).append(i)
+        results = [None] * len(inputs)
+
+    owned = {id(g) for g in grads}   # arrays a leaf must copy before keeping as .grad
+    ready = [n for n in dict.fromkeys(root_nodes) if deps.get(n, 0) == 0]
+    prev_mode = grad_mode.enabled
+    grad_mode.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            buf = buffers.pop(node, None)
+            if isinstance(node, Tensor):
+                g = buf[0] if buf is not None else None
+                if g is None:
+                    continue
+                g = _run_tensor_hooks(node._hooks, g, create_graph)
+                if captured is not None and (node, 0) in captured:
+                    for i in captured[(node, 0)]:
+                        results[i] = g
+                if accumulate:
+                    _accumulate_leaf(node, g, create_graph, owned)
+                continue
+
+            if buf is None:
+                buf = [None] * len(node._out_meta)
+            # Tensor hooks, retain_grad and captured inputs see the total grad of an output.
+            if node._hooks:
+                for i, hooks in node._hooks.items():
+                    if buf[i] is not None:
+                        buf[i] = _run_tensor_hooks(hooks, buf[i], create_graph)
+            if node._retain:
+                for i, ref in node._retain.items():
+                    t = ref()
+                    if t is not None and buf[i] is not None:
+                        gi = buf[i]
+                        t.grad = (gi if isinstance(gi, Tensor) and create_graph
+                                  else Tensor._make(np.array(_as_grad(gi, False))))
+            if captured is not None:
+                for i in range(len(buf)):
+                    if (node, i) in captured:
+                        for j in captured[(node, i)]:
+                            results[j] = buf[i]
+
+            if all(g is None for g in buf):
+                in_grads = (None,) * len(node._next)
+            else:
+                for i, g in enumerate(buf):
+                    if g is None and i not in node._non_diff and node._out_meta[i] is not None:
+                        shape, dtype = node._out_meta[i]
+                        z = np.zeros(shape, dtype)
+                        buf[i] = Tensor._make(z) if create_graph else z
+                    elif g is not None:
+                        buf[i] = _as_grad(g, create_graph)
+                obs = _function.observer
+                if obs is not None and hasattr(obs, "backward"):
+                    in_grads = obs.backward(node, lambda: node._call_backward(buf, create_graph))
+                else:
+                    in_grads = node._call_backward(buf, create_graph)
+                post = node.__dict__.get("_post_hooks")
+                if post:
+                    for h in post:
+                        r = h(in_grads, tuple(buf))
+                        if r is not None:
+                            in_grads = tuple(r)
+            if not retain_graph:
+                node._release()
+
+            for i, (e, g) in enumerate(zip(node._next, in_grads)):
+                if e is None:
+                    continue
+                child, idx = e
+                if g is not None:
+                    g = _check_grad(node, i, g, node._in_meta[i])
+                    cbuf = buffers.get(child)
+                    if cbuf is None:
+                        cbuf = buffers[child] = [None] * _n_outputs(child)
+                    cbuf[idx] = g if cbuf[idx] is None else cbuf[idx] + g
+                d = deps[child] - 1
+                deps[child] = d
+                if d == 0:
+                    ready.append(child)
+    finally:
+        grad_mode.enabled = prev_mode
+
+    if inputs is not None:
+        out = []
+        for r in results:
+            if r is None:
+                out.append(None)
+            elif create_graph:
+                out.append(r if isinstance(r, Tensor) else Tensor._make(r))
+            else:
+                arr = r._data if isinstance(r, Tensor) else r
+                out.append(Tensor._make(np.array(arr)))
+        return out
+    return None
+
+
+def _n_outputs(node):
+    return 1 if isinstance(node, Tensor) else len(node._out_meta)
+
+
+def _run_tensor_hooks(hooks, g, create_graph):
+    if not hooks:
+        return g
+    gt = g if isinstance(g, Tensor) else Tensor._make(g)
+    for h in hooks:
+        r = h(gt)
+        if r is not None:
+            gt = r
+    return gt if create_graph else gt._data
+
+
+def _accumulate_leaf(leaf, g, create_graph, owned):
+    if isinstance(g, Tensor) and not create_graph:
+        g = g._data
+    cur = leaf.grad
+    if cur is None:
+        if create_graph:
+            leaf.grad = g if isinstance(g, Tensor) else Tensor._make(g)
+        else:
+            # Keep an array of our own: the same array may be another leaf's grad, a view,
+            # or the caller's `gradient=`; later in-place updates of .grad must not leak.
+            if g.base is not None or id(g) in owned or not g.flags.writeable:
+                g = np.array(g)
+            owned.add(id(g))
+            leaf.grad = Tensor._make(g)
+    elif create_graph or (isinstance(g, Tensor) and g.requires_grad) or cur._requires_grad:
+        leaf.grad = cur + g
+    else:
+        np.add(cur._data, g, out=cur._data, casting="unsafe")
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """torch.autograd.backward."""
+    if isinstance(tensors, Tensor):
+        tensors = (tensors,)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots, grads = [], []
+    for t, g in zip(tensors, grad_tensors):
+        if not t._requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
+                               "grad_fn")
+        grads.append(_make_root_grad(t, g, create_graph, "backward"))
+        roots.append(t)
+    if inputs is not None:
+        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        res = run_backward(roots, grads, retain_graph, create_graph, inputs=inputs,
+                           accumulate=False)
+        for t, g in zip(inputs, res):
+            if g is not None:
+                _accumulate_leaf(t, g._data if not create_graph else g, create_graph, set())
+        return
+    run_backward(roots, grads, retain_graph, create_graph)
+
+
+def _make_root_grad(t, g, create_graph, op):
+    if g is None:
+        if t._data.size != 1:
+            raise RuntimeError(f"{op}(): grad can be implicitly created only for scalar outputs "
+                               f"(got output of shape {tuple(t.shape)}); pass gradient= "
+                               "with the output's shape")
+        arr = np.ones(t._data.shape, t._data.dtype)
+        return Tensor._make(arr) if create_graph else arr
+    if not isinstance(g, Tensor):
+        g = Tensor._make(np.asarray(g, dtype=t._data.dtype))
+    if g.shape != t.shape:
+        raise RuntimeError(f"{op}(): Mismatch in shape: grad_output has a shape of "
+                           f"{tuple(g.shape)} and output has a shape of {tuple(t.shape)}")
+    if g._data.dtype != t._data.dtype:
+        g = g.to(t.dtype)
+    return g if create_graph else g._data
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """torch.autograd.grad: gradients of ``outputs`` w.r.t. ``inputs``, without touching .grad."""
+    single_out = isinstance(outputs, Tensor)
+    outputs = (outputs,) if single_out else tuple(outputs)
+    single_in = isinstance(inputs, Tensor)
+    inputs = (inputs,) if single_in else tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad(): grad_outputs has {len(grad_outputs)} entries but outputs "
+                           f"has {len(outputs)}")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if retain_graph is None:
+        retain_graph = create_graph
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise RuntimeError(f"grad(): input {i} does not require grad")
+    roots, grads = [], []
+    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        if not t._requires_grad:
+            raise RuntimeError(f"grad(): element {i} of outputs does not require grad and does "
+                               "not have a grad_fn")
+        roots.append(t)
+        grads.append(_make_root_grad(t, g, create_graph, "grad"))
+    res = run_backward(roots, grads, retain_graph, create_graph, inputs=inputs, accumulate=False)
+    for i, r in enumerate(res):
+        if r is None:
+            if materialize_grads:
+                res[i] = Tensor._make(np.zeros_like(inputs[i]._data))
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+    return tuple(res)

@@ -1,0 +1,277 @@
+"""Function: the base of every primitive and of users' custom ops (torch.autograd.Function).
+
+A Function instance is both the ``ctx`` its forward/backward receive and the graph node that
+the outputs' ``grad_fn`` points to. Edges (``_next``) lead to the parents' nodes, or to a leaf
+tensor itself, which the engine treats as "accumulate into .grad".
+
+Built-in primitives set ``_raw = True``: their forward gets numpy arrays, and their backward
+gets arrays too unless ``create_graph=True``, when it gets Tensors. Their backward is written
+with operators that work on both (plus the helpers in ``ops/_util.py``), so one formula serves
+plain backprop (no graph, no overhead) and higher-order derivatives. User Functions see
+Tensors everywhere, as in PyTorch.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from . import grad_mode
+
+_seq = itertools.count()
+
+#: Set by the profiler / anomaly mode / graph tools: called as observer(cls, args, fn) around
+#: each forward and as observer.backward(node, fn) around each backward. None = no overhead.
+observer = None
+
+_FREED_MSG = ("Trying to backward through the graph a second time (or directly access saved "
+              "tensors after they have already been freed). Saved intermediate values of the "
+              "graph are freed when you call .backward() or autograd.grad(). Specify "
+              "retain_graph=True if you need to backward through the graph a second time or if "
+              "you need to access saved tensors after calling backward.")
+
+
+class Function:
+    """Subclass with ``@staticmethod forward(ctx, *args)`` and ``backward(ctx, *grads)``;
+    call ``YourFunction.apply(*args)``. ``backward`` returns one gradient per forward argument
+    (None for non-tensors or inputs that need none)."""
+
+    _raw = False        # built-in primitives: arrays in, arrays out
+    _view = False       # output is a view of the first input: it shares its version counter
+    _next = ()
+    _saved = None
+    _released = False
+    _hooks = None       # {output index: [tensor hooks]} for hooks registered on non-leaf outputs
+    _retain = None      # {output index: weakref to a tensor that retains its grad}
+    _non_diff = ()
+    _create_graph = False
+    _trace = None       # creation stack in anomaly mode
+    needs_input_grad = ()
+
+    # ---- ctx API --------------------------------------------------------------------
+    def save_for_backward(self, *tensors):
+        self._to_save = tensors
+
+    def mark_non_differentiable(self, *outputs):
+        self._non_diff_objs = outputs
+
+    def mark_dirty(self, *tensors):
+        pass
+
+    def set_materialize_grads(self, value: bool):
+        pass
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            if self._released:
+                raise RuntimeError(_FREED_MSG)
+            return ()
+        tensor_mode = self._create_graph or not self._raw
+        out = []
+        for kind, obj, ver_ref, ver in saved:
+            if ver_ref is not None and ver_ref[0] != ver:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{_describe(obj)}], which is "
+                    f"{'output' if kind == 1 else 'input'} of {self.name()}, is at version "
+                    f"{ver_ref[0]}; expected version {ver} instead. Hint: the tensor was changed "
+                    "in place after it was saved for backward; use an out-of-place op or .clone().")
+            if not tensor_mode:
+                out.append(obj._data if kind == 0 else obj[1] if kind == 1 else obj)
+            elif kind == 0:
+                out.append(obj)
+            elif kind == 1:                     # an output: rebuild it, attached to this node
+                t = Tensor._make(obj[1], True, self, obj[0])
+                t._version = ver_ref
+                out.append(t)
+            else:
+                out.append(obj if obj is None else Tensor._make(obj))
+        return tuple(out)
+
+    @property
+    def saved_variables(self):
+        return self.saved_tensors
+
+    # ---- graph node API ---------------------------------------------------------------
+    @classmethod
+    def name(cls) -> str:
+        return cls.__name__ + "Backward0"
+
+    @property
+    def next_functions(self):
+        return tuple((None, 0) if e is None else
+                     ((_AccumulateGradView(e[0]), 0) if isinstance(e[0], Tensor) else e)
+                     for e in self._next)
+
+    def register_hook(self, fn):
+        """Hook called as fn(grad_inputs, grad_outputs) after this node's backward."""
+        self.__dict__.setdefault("_post_hooks", []).append(fn)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def _release(self):
+        if self._saved is not None:
+            self._saved = None
+            self._released = True
+
+    # ---- forward -------------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args):
+        if observer is not None:
+            return observer(cls, args, cls._apply)
+        return cls._apply(*args)
+
+    @classmethod
+    def _apply(cls, *args):
+        ctx = cls.__new__(cls)
+        record = False
+        if grad_mode.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    record = True
+                    break
+        ctx._to_save = ()
+        if cls._raw:
+            out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
+        else:
+            with grad_mode.no_grad():
+                out = cls.forward(ctx, *args)
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        if not cls._raw:
+            outs = tuple(o._data if isinstance(o, Tensor) else o for o in outs)
+        if not record:
+            res = tuple(Tensor._make(o) if isinstance(o, np.ndarray) else o for o in outs)
+            return res[0] if single else res
+
+        ctx.needs_input_grad = needs = tuple(isinstance(a, Tensor) and a._requires_grad
+                                             for a in args)
+        ctx._next = tuple(((a.grad_fn, a._out_idx) if a.grad_fn is not None else (a, 0))
+                          if n else None for a, n in zip(args, needs))
+        ctx._in_meta = tuple((a._data.shape, a._data.dtype) if n else None
+                             for a, n in zip(args, needs))
+        ctx._seq = next(_seq)
+        non_diff = ()
+        nd_objs = ctx.__dict__.pop("_non_diff_objs", None)
+        if nd_objs:
+            raw_out = out if single else out
+            raw_out = (raw_out,) if single else raw_out
+            non_diff = tuple(i for i, o in enumerate(raw_out) if any(o is x for x in nd_objs))
+            ctx._non_diff = non_diff
+        results = []
+        for i, o in enumerate(outs):
+            if not isinstance(o, np.ndarray):
+                results.append(o)
+                continue
+            diff = o.dtype.kind == "f" and i not in non_diff
+            t = Tensor._make(o, diff, ctx if diff else None, i)
+            results.append(t)
+        ctx._out_meta = tuple((o.shape, o.dtype) if isinstance(o, np.ndarray) else None
+                              for o in outs)
+        if cls._view and isinstance(args[0], Tensor):
+            results[0]._version = args[0]._version
+        if ctx._to_save:
+            ctx._saved = _pack_saved(ctx._to_save, args, outs,
+                                     out if single else out, results, cls._raw)
+        ctx._to_save = ()
+        if observer is not None and hasattr(observer, "on_node"):
+            observer.on_node(ctx)
+        return results[0] if single else tuple(results)
+
+    # ---- backward (called by the engine) ----------------------------------------
+    def _call_backward(self, grads, create_graph: bool):
+        self._create_graph = create_graph
+        cls = type(self)
+        if not cls._raw or create_graph:
+            grads = tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(g)
+                          for g in grads)
+        res = cls.backward(self, *grads)
+        if not isinstance(res, tuple):
+            res = (res,)
+        n = len(self._next)
+        if len(res) != n:
+            if cls._raw and len(res) < n:
+                res = res + (None,) * (n - len(res))
+            elif all(r is None for r in res[n:]):
+                res = res[:n]
+            else:
+                raise RuntimeError(f"function {self.name()} returned an incorrect number of "
+                                   f"gradients (expected {n}, got {len(res)})")
+        if not create_graph:
+            res = tuple(r._data if isinstance(r, Tensor) else r for r in res)
+        return res
+
+
+def _pack_saved(items, args, outs, raw_out, results, raw):
+    """Classify each saved object as an input tensor, an output, or a constant array."""
+    packed = []
+    for item in items:
+        if item is None:
+            packed.append((2, None, None, None))
+            continue
+        found = False
+        for a in args:
+            if isinstance(a, Tensor) and (item is a._data if raw else item is a):
+                packed.append((0, a, a._version, a._version[0]))
+                found = True
+                break
+        if found:
+            continue
+        ret = raw_out if isinstance(raw_out, tuple) else (raw_out,)
+        for i, o in enumerate(ret):
+            if item is o:
+                t = results[i]
+                if isinstance(t, Tensor) and t.grad_fn is not None:
+                    packed.append((1, (i, t._data), t._version, t._version[0]))
+                else:
+                    packed.append((2, outs[i], None, None))
+                found = True
+                break
+        if found:
+            continue
+        packed.append((2, item._data if isinstance(item, Tensor) else item, None, None))
+    return packed
+
+
+def _describe(obj):
+    if isinstance(obj, Tensor):
+        return f"{obj.dtype!r} {list(obj.shape)}"
+    if isinstance(obj, tuple):
+        return f"{list(obj[1].shape)}"
+    return ""
+
+
+class _AccumulateGradView:
+    """What ``next_functions`` shows for a leaf: PyTorch's AccumulateGrad node."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    @staticmethod
+    def name():
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+class _BackwardFunctionCtx(Function):
+    pass
+
+
+def once_differentiable(fn):
+    """torch.autograd.function.once_differentiable: backward runs without building a graph."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with grad_mode.no_grad():
+            return fn(ctx, *args)
+    return wrapper
+
+
+from .tensor import Tensor  # noqa: E402  (Tensor needs Function too)

@@ -1,0 +1,94 @@
+"""The primitives (Functions) and the torch-level functions built on them.
+
+Every function here is also exported as ``autograd.<name>``; the names in ``_METHODS`` are
+bound as Tensor methods (``x.sum(1)`` is ``autograd.sum(x, 1)``), as in PyTorch.
+"""
+from .elementwise import *  # noqa: F401,F403
+from .elementwise import (add, sub, mul, div, floor_divide, remainder, pow, neg, exp, log, log2,
+                          log10, log1p, expm1, sqrt, rsqrt, reciprocal, abs, sign, sin, cos, tan,
+                          tanh, sinh, cosh, atan, asin, acos, sigmoid, relu, clamp, clip,
+                          clamp_min, clamp_max, where, maximum, minimum, floor, ceil, round,
+                          trunc, frac, addcmul, addcdiv, lerp, to_dtype, clone, full_like, eq, ne,
+                          lt, le, gt, ge, logical_op, logical_and, logical_or, logical_xor,
+                          logical_not, bitwise_not, isnan, isinf, isfinite, nan_to_num, isclose,
+                          allclose, equal, square, float_power, true_divide, fmax, fmin, sgn,
+                          isposinf, isneginf)
+from .reduce import (sum, mean, nansum, prod, max, min, amax, amin, aminmax, argmax, argmin, var,
+                     std, var_mean, std_mean, logsumexp, norm, cumsum, softmax, log_softmax, all,
+                     any, count_nonzero)
+from .movement import (reshape, view, view_as, reshape_as, permute, transpose, swapaxes, swapdims,
+                       t, movedim, moveaxis, expand, expand_as, broadcast_to, broadcast_tensors,
+                       broadcast_shapes, squeeze, unsqueeze, flatten, unflatten, repeat, tile,
+                       cat, concat, concatenate, stack, hstack, vstack, narrow, split,
+                       tensor_split, chunk, unbind, flip, fliplr, flipud, roll, diagonal)
+from .indexing import (getitem, setitem, masked_fill, gather, take_along_dim, scatter_add,
+                       scatter, index_select, masked_select, nonzero, index_add)
+from .linalg import matmul, mm, bmm, mv, dot, inner, outer, ger, addmm, einsum
+from .sorting import sort, argsort, topk, tril, triu, trace, diag, unique, msort
+from ..tensor import Tensor as _Tensor
+
+
+def unary_method(fn):
+    return fn
+
+
+_METHODS = """add sub mul div floor_divide remainder pow neg exp log log2 log10 log1p expm1 sqrt
+rsqrt reciprocal abs sign sin cos tan tanh sinh cosh atan asin acos sigmoid relu clamp clip
+clamp_min clamp_max maximum minimum floor ceil round trunc frac addcmul addcdiv lerp eq ne lt le
+gt ge logical_and logical_or logical_xor logical_not bitwise_not isnan isinf isfinite nan_to_num
+isclose allclose equal square float_power true_divide fmax fmin sgn sum mean nansum prod max min
+amax amin aminmax argmax argmin var std logsumexp norm cumsum softmax log_softmax all any
+count_nonzero reshape view view_as reshape_as permute transpose swapaxes swapdims t movedim
+moveaxis expand expand_as broadcast_to squeeze unsqueeze flatten unflatten repeat tile narrow
+split tensor_split chunk unbind flip fliplr flipud roll diagonal masked_fill gather
+take_along_dim scatter_add scatter index_select masked_select nonzero index_add matmul mm bmm
+mv dot inner outer ger addmm sort argsort topk tril triu trace diag msort
+subtract multiply divide negative absolute arctan arcsin arccos greater greater_equal less
+less_equal not_equal""".split()
+
+for _name in _METHODS:
+    if _name not in _Tensor.__dict__:
+        setattr(_Tensor, _name, globals()[_name])
+
+from .elementwise import (subtract, multiply, divide, negative, absolute, arctan, arcsin,  # noqa
+                          arccos, greater, greater_equal, less, less_equal, not_equal)
+for _name in ("subtract", "multiply", "divide", "negative", "absolute", "arctan", "arcsin",
+              "arccos", "greater", "greater_equal", "less", "less_equal", "not_equal"):
+    setattr(_Tensor, _name, globals()[_name])
+
+
+def _scatter_add_(self, dim, index, src):
+    return self._inplace(lambda a, s: scatter_add(a, dim, index, s), src, op="scatter_add_")
+
+
+def _scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    return self._inplace(lambda a: scatter(a, dim, index, src, value=value, reduce=reduce),
+                         op="scatter_")
+
+
+def _index_add_(self, dim, index, source, *, alpha=1):
+    return self._inplace(lambda a, s: index_add(a, dim, index, s, alpha=alpha), source,
+                         op="index_add_")
+
+
+def _unsqueeze_(self, dim):
+    self._data = self._data.reshape(unsqueeze(self.detach(), dim).shape)
+    return self
+
+
+def _squeeze_(self, dim=None):
+    self._data = self._data.reshape(squeeze(self.detach(), dim).shape)
+    return self
+
+
+def _t_(self):
+    self._data = self._data.T
+    return self
+
+
+_Tensor.scatter_add_ = _scatter_add_
+_Tensor.scatter_ = _scatter_
+_Tensor.index_add_ = _index_add_
+_Tensor.unsqueeze_ = _unsqueeze_
+_Tensor.squeeze_ = _squeeze_
+_Tensor.t_ = _t_

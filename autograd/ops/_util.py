@@ -1,0 +1,244 @@
+"""Shared pieces of the primitives: operand coercion (torch promotion + broadcasting) and a few
+functions that work on ndarrays and on Tensors alike, so one backward formula serves both
+plain backprop (arrays) and create_graph=True (Tensors)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from .. import grad_mode
+from ..tensor import Tensor
+
+_SCALARS = (int, float, bool, np.number, np.bool_)
+
+
+def shape_str(shape) -> str:
+    return str(tuple(shape))
+
+
+def wrap_dim(dim: int, ndim: int, op: str) -> int:
+    n = max(ndim, 1)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}(): dim must be an int, got {type(dim).__name__}")
+    if not -n <= dim < n:
+        raise IndexError(f"{op}(): Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return int(dim) % n
+
+
+def wrap_dims(dim, ndim: int, op: str) -> tuple:
+    """dim=None -> all dims; int or sequence -> sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return tuple(range(ndim))
+        out = tuple(sorted(wrap_dim(d, ndim, op) for d in dim))
+        if len(set(out)) != len(out):
+            raise RuntimeError(f"{op}(): dim {tuple(dim)} appears multiple times in the list "
+                               "of dims")
+        return out
+    return (wrap_dim(dim, ndim, op),)
+
+
+def as_tensor_arg(x, dtype=None) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    return Tensor._make(np.asarray(x, dtype=dtype))
+
+
+def _tier(x):
+    """(tier, numpy dtype): 2 for tensors with dims, 1 for 0-d tensors, 0 for Python scalars."""
+    if isinstance(x, Tensor):
+        a = x._data
+        return (2 if a.ndim else 1), a.dtype
+    if isinstance(x, np.ndarray):
+        return (2 if x.ndim else 1), x.dtype
+    if isinstance(x, _SCALARS):
+        return 0, _dt.scalar_dtype(x)
+    raise TypeError(f"unsupported operand type {type(x).__name__}; expected a Tensor or a "
+                    "number")
+
+
+def result_dtype(*xs) -> np.dtype:
+    tiers = ([], [], [])
+    for x in xs:
+        t, d = _tier(x)
+        tiers[2 - t].append(d)
+    return _dt.result_type(*tiers)
+
+
+def cast(x, npd):
+    """Tensor -> tensor of dtype npd (differentiable); scalar/array -> array of dtype npd."""
+    if isinstance(x, Tensor):
+        if x._data.dtype == npd:
+            return x
+        from .elementwise import to_dtype
+        return to_dtype(x, npd)
+    return np.asarray(x, dtype=npd)
+
+
+def broadcast_shape(op: str, *shapes):
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        a, b = shapes[0], shapes[1] if len(shapes) > 1 else ()
+        nd = max(len(s) for s in shapes)
+        pa = (1,) * (nd - len(a)) + tuple(a)
+        pb = (1,) * (nd - len(b)) + tuple(b)
+        for i in range(nd - 1, -1, -1):
+            if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+                raise RuntimeError(
+                    f"{op}(): the size of tensor a ({pa[i]}) must match the size of tensor b "
+                    f"({pb[i]}) at non-singleton dimension {i} (shapes {shape_str(a)} and "
+                    f"{shape_str(b)})") from None
+        raise RuntimeError(f"{op}(): shapes {', '.join(shape_str(s) for s in shapes)} cannot be "
+                           "broadcast together") from None
+
+
+def prepare(op: str, *xs, dtype=None):
+    """Promote operands to one dtype (torch rules) and broadcast the ones that need a gradient
+    (an Expand node); constants stay small, numpy broadcasts them in the forward."""
+    if dtype is None:
+        d0 = None
+        same = True
+        for x in xs:
+            if not isinstance(x, Tensor):
+                same = False
+                break
+            if d0 is None:
+                d0 = x._data.dtype
+            elif x._data.dtype != d0:
+                same = False
+                break
+        dtype = d0 if same else result_dtype(*xs)
+    xs = [cast(x, dtype) for x in xs]
+    shapes = [x.shape if isinstance(x, Tensor) else x.shape for x in xs]
+    s0 = shapes[0]
+    if all(s == s0 for s in shapes[1:]):
+        return xs
+    out_shape = broadcast_shape(op, *shapes)
+    if grad_mode.enabled:
+        from .movement import expand
+        for i, x in enumerate(xs):
+            if isinstance(x, Tensor) and x._requires_grad and x.shape != out_shape:
+                xs[i] = expand(x, out_shape)
+    return xs
+
+
+# ---- array/Tensor-polymorphic helpers for backward formulas ---------------------------------
+
+def is_t(x) -> bool:
+    return isinstance(x, Tensor)
+
+
+def where(cond, a, b):
+    if isinstance(cond, Tensor) or isinstance(a, Tensor) or isinstance(b, Tensor):
+        from .elementwise import where as twhere
+        return twhere(cond, a, b)
+    return np.where(cond, a, b)
+
+
+def expand(g, shape):
+    if isinstance(g, Tensor):
+        from .movement import expand as texpand
+        return texpand(g, shape)
+    return np.broadcast_to(g, shape)
+
+
+def reshape(g, shape):
+    return g.reshape(tuple(shape))
+
+
+def permute(g, dims):
+    if isinstance(g, Tensor):
+        from .movement import permute as tpermute
+        return tpermute(g, dims)
+    return g.transpose(dims)
+
+
+def sum_to(g, shape):
+    """Sum a broadcast gradient back to ``shape`` (Expand's backward)."""
+    gs = g.shape
+    if tuple(gs) == tuple(shape):
+        return g
+    lead = len(gs) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and gs[i + lead] != 1)
+    if isinstance(g, Tensor):
+        from .reduce import sum as tsum
+        r = tsum(g, axes, keepdim=True) if axes else g
+    else:
+        r = g.sum(axis=axes, keepdims=True) if axes else g
+    return r.reshape(tuple(shape))
+
+
+def unsqueeze_dims(g, dims, ndim_out):
+    """Re-insert reduced dims (size 1) so g broadcasts against the reduction's input."""
+    shape = list(g.shape)
+    for d in sorted(dims):
+        shape.insert(d, 1)
+    return g.reshape(tuple(shape))
+
+
+def sign(x):
+    if isinstance(x, Tensor):
+        from .elementwise import sign as tsign
+        return tsign(x)
+    return np.sign(x)
+
+
+def cos(x):
+    if isinstance(x, Tensor):
+        from .elementwise import cos as tcos
+        return tcos(x)
+    return np.cos(x)
+
+
+def sin(x):
+    if isinstance(x, Tensor):
+        from .elementwise import sin as tsin
+        return tsin(x)
+    return np.sin(x)
+
+
+def exp(x):
+    if isinstance(x, Tensor):
+        from .elementwise import exp as texp
+        return texp(x)
+    return np.exp(x)
+
+
+def log(x):
+    if isinstance(x, Tensor):
+        from .elementwise import log as tlog
+        return tlog(x)
+    return np.log(x)
+
+
+def matmul(a, b):
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        from .linalg import matmul as tmatmul
+        return tmatmul(a, b)
+    return np.matmul(a, b)
+
+
+def swap_last(x):
+    return x.swapaxes(-1, -2)
+
+
+def zeros(shape, like):
+    if isinstance(like, Tensor):
+        return Tensor._make(np.zeros(shape, like._data.dtype))
+    return np.zeros(shape, like.dtype)
+
+
+def const_like(value, like):
+    """A constant (no grad) in like's kind (array or Tensor)."""
+    if isinstance(like, Tensor):
+        return Tensor._make(np.asarray(value))
+    return value
+
+
+def raw(x):
+    return x._data if isinstance(x, Tensor) else x

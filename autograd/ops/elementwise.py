@@ -1,0 +1,670 @@
+"""Elementwise primitives: arithmetic, unary math, clamp/where/maximum, comparisons, casts.
+
+Binary primitives see operands already promoted to one dtype and, where they need a
+gradient, broadcast to one shape (``_util.prepare``), so no backward here "unbroadcasts".
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..function import Function
+from ..tensor import Tensor
+from . import _util as U
+
+
+class _Prim(Function):
+    _raw = True
+
+
+# ---- arithmetic -------------------------------------------------------------------------
+
+class Add(_Prim):
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.add(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(_Prim):
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.subtract(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(_Prim):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.multiply(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        return (g * b if n[0] else None), (g * a if n[1] else None)
+
+
+class Div(_Prim):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.true_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        return (g / b if n[0] else None), (-g * a / (b * b) if n[1] else None)
+
+
+class Neg(_Prim):
+    @staticmethod
+    def forward(ctx, a):
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class PowScalar(_Prim):
+    """x ** p for a Python number p."""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        ctx.save_for_backward(x)
+        ctx.p = p
+        return np.power(x, np.asarray(p, x.dtype)) if x.dtype.kind == "f" else np.power(x, p)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        p = ctx.p
+        if p == 0:
+            return g * 0, None
+        if p == 1:
+            return g, None
+        if p == 2:
+            return g * (x * 2.0), None
+        return g * (p * x ** (p - 1)), None
+
+
+class Pow(_Prim):
+    """x ** y, both tensors (PyTorch's masking: d/dx is 0 where y == 0, d/dy is 0 where x == 0
+    and y >= 0)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        out = np.power(x, y)
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, out = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        gx = gy = None
+        if n[0]:
+            gx = U.where(y == 0, 0.0, g * y * x ** (y - 1))
+        if n[1]:
+            gy = U.where((x == 0) & (y >= 0), 0.0, g * out * U.log(x))
+        return gx, gy
+
+
+# ---- unary math ---------------------------------------------------------------------------
+
+def _unary(name, fwd, bwd, save="x"):
+    """Make a unary primitive; bwd(g, x_or_out) is written with array/Tensor-agnostic code."""
+    def forward(ctx, x):
+        out = fwd(x)
+        ctx.save_for_backward(x if save == "x" else out)
+        return out
+
+    def backward(ctx, g):
+        s, = ctx.saved_tensors
+        return bwd(g, s)
+
+    return type(name, (_Prim,), {"forward": staticmethod(forward),
+                                 "backward": staticmethod(backward)})
+
+
+Exp = _unary("Exp", np.exp, lambda g, out: g * out, save="out")
+Log = _unary("Log", np.log, lambda g, x: g / x)
+Log2 = _unary("Log2", np.log2, lambda g, x: g / (x * 0.6931471805599453))
+Log10 = _unary("Log10", np.log10, lambda g, x: g / (x * 2.302585092994046))
+Log1p = _unary("Log1p", np.log1p, lambda g, x: g / (x + 1.0))
+Expm1 = _unary("Expm1", np.expm1, lambda g, out: g * (out + 1.0), save="out")
+Sqrt = _unary("Sqrt", np.sqrt, lambda g, out: g / (out * 2.0), save="out")
+Rsqrt = _unary("Rsqrt", lambda x: 1.0 / np.sqrt(x), lambda g, out: g * (out * out * out) * -0.5,
+               save="out")
+Reciprocal = _unary("Reciprocal", lambda x: 1.0 / x, lambda g, out: -g * out * out, save="out")
+Abs = _unary("Abs", np.abs, lambda g, x: g * U.sign(x))
+Sin = _unary("Sin", np.sin, lambda g, x: g * U.cos(x))
+Cos = _unary("Cos", np.cos, lambda g, x: -g * U.sin(x))
+Tan = _unary("Tan", np.tan, lambda g, out: g * (out * out + 1.0), save="out")
+Tanh = _unary("Tanh", np.tanh, lambda g, out: g * (1.0 - out * out), save="out")
+Sinh = _unary("Sinh", np.sinh, lambda g, x: g * _cosh(x))
+Cosh = _unary("Cosh", np.cosh, lambda g, x: g * _sinh(x))
+Atan = _unary("Atan", np.arctan, lambda g, x: g / (x * x + 1.0))
+Asin = _unary("Asin", np.arcsin, lambda g, x: g / _sqrt(1.0 - x * x))
+Acos = _unary("Acos", np.arccos, lambda g, x: -g / _sqrt(1.0 - x * x))
+Sigmoid = _unary("Sigmoid", lambda x: _sigmoid(x), lambda g, out: g * out * (1.0 - out),
+                 save="out")
+Relu = _unary("Relu", lambda x: np.maximum(x, 0), lambda g, out: U.where(out > 0, g, 0.0),
+              save="out")
+
+
+def _sigmoid(x):
+    # exp of -|x| never overflows: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) otherwise
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def _sqrt(x):
+    return sqrt(x) if isinstance(x, Tensor) else np.sqrt(x)
+
+
+def _cosh(x):
+    return cosh(x) if isinstance(x, Tensor) else np.cosh(x)
+
+
+def _sinh(x):
+    return sinh(x) if isinstance(x, Tensor) else np.sinh(x)
+
+
+class ZeroGrad(_Prim):
+    """Piecewise-constant ops (sign, floor, round...): gradient zero, as PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, fn):
+        return fn(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0.0, None
+
+
+class Clamp(_Prim):
+    """clamp(x, lo, hi); the gradient passes where lo <= x <= hi (boundaries included)."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        out = x
+        if lo is not None:
+            out = np.maximum(out, lo)
+        if hi is not None:
+            out = np.minimum(out, hi)
+        return out if out is not x else x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        mask = None
+        if ctx.lo is not None:
+            mask = x >= ctx.lo
+        if ctx.hi is not None:
+            m = x <= ctx.hi
+            mask = m if mask is None else mask & m
+        return U.where(mask, g, 0.0), None, None
+
+
+class Where(_Prim):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        cond, = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        return (None, U.where(cond, g, 0.0) if n[1] else None,
+                U.where(cond, 0.0, g) if n[2] else None)
+
+
+class Maximum(_Prim):
+    """maximum / minimum: a tie splits the gradient in halves, as PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, b, is_max):
+        ctx.save_for_backward(a, b)
+        ctx.is_max = is_max
+        return np.maximum(a, b) if is_max else np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        half = U.where(a == b, g * 0.5, g)
+        a_wins = (a > b) if ctx.is_max else (a < b)
+        b_wins = (a < b) if ctx.is_max else (a > b)
+        return U.where(b_wins, 0.0, half), U.where(a_wins, 0.0, half), None
+
+
+class ToDtype(_Prim):
+    @staticmethod
+    def forward(ctx, x, npd):
+        ctx.in_dtype = x.dtype
+        return x.astype(npd)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return to_dtype(g, ctx.in_dtype), None
+        return g.astype(ctx.in_dtype), None
+
+
+class Clone(_Prim):
+    @staticmethod
+    def forward(ctx, x):
+        return np.array(x, copy=True, order="C")
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+# ---- public functions --------------------------------------------------------------------
+
+def _binary(cls, op, a, b):
+    a, b = U.prepare(op, a, b)
+    return cls.apply(a, b)
+
+
+def add(input, other, *, alpha=1):
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _binary(Add, "add", input, other)
+
+
+def sub(input, other, *, alpha=1):
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = U.prepare("sub", input, other)
+    if U.raw(a).dtype == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    return Sub.apply(a, b)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1):
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input, other):
+    return _binary(Mul, "mul", input, other)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None):
+    if rounding_mode is not None:
+        if rounding_mode == "floor":
+            return floor_divide(input, other)
+        if rounding_mode == "trunc":
+            a, b = U.prepare("div", input, other)
+            if U.raw(a).dtype.kind == "f":
+                return trunc(Div.apply(a, b))
+            return _nograd(np.trunc(np.true_divide(U.raw(a), U.raw(b))).astype(U.raw(a).dtype))
+        raise ValueError(f"div(): rounding_mode must be None, 'trunc' or 'floor', "
+                         f"got {rounding_mode!r}")
+    dtype = U.result_dtype(input, other)
+    if dtype.kind != "f":                       # int / int -> default float, as PyTorch
+        dtype = _dt.default_np()
+    a, b = U.prepare("div", input, other, dtype=dtype)
+    return Div.apply(a, b)
+
+
+true_divide = divide = div
+
+
+def floor_divide(input, other):
+    a, b = U.prepare("floor_divide", input, other)
+    ra, rb = U.raw(a), U.raw(b)
+    return _nograd(np.floor_divide(ra, rb))
+
+
+def remainder(input, other):
+    a, b = U.prepare("remainder", input, other)
+    ra, rb = U.raw(a), U.raw(b)
+    if ra.dtype.kind == "f" and isinstance(a, Tensor) and a._requires_grad:
+        # x - floor(x / y) * y; gradient 1 w.r.t. x (the floor part is piecewise constant)
+        return sub(a, mul(floor(div(a, b).detach()), b))
+    return _nograd(np.remainder(ra, rb))
+
+
+fmod_ = None
+
+
+def neg(input):
+    if isinstance(input, Tensor) and input._data.dtype == np.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported.")
+    return Neg.apply(U.as_tensor_arg(input))
+
+
+negative = neg
+
+
+def pow(input, exponent):
+    if isinstance(input, Tensor) and isinstance(exponent, (int, float, np.number)) and \
+            not isinstance(exponent, bool):
+        d = input._data.dtype
+        if d.kind != "f" and isinstance(exponent, (float, np.floating)):
+            input = input.to(_dt.default_np())
+        elif d.kind in "iu" and exponent < 0:
+            raise RuntimeError("pow(): Integers to negative integer powers are not allowed.")
+        return PowScalar.apply(input, exponent)
+    a, b = U.prepare("pow", input, exponent)
+    return Pow.apply(a, b)
+
+
+def float_power(input, exponent):
+    return pow(U.cast(input, np.dtype(np.float64)), U.cast(exponent, np.dtype(np.float64))
+               if isinstance(exponent, Tensor) else exponent)
+
+
+def square(input):
+    return mul(input, input)
+
+
+def _float_unary(cls, name):
+    def f(input):
+        x = U.as_tensor_arg(input)
+        if x._data.dtype.kind != "f":
+            x = to_dtype(x, _dt.default_np())
+        return cls.apply(x)
+    f.__name__ = name
+    f.__doc__ = f"torch.{name}: elementwise, with its backward."
+    return f
+
+
+exp = _float_unary(Exp, "exp")
+log = _float_unary(Log, "log")
+log2 = _float_unary(Log2, "log2")
+log10 = _float_unary(Log10, "log10")
+log1p = _float_unary(Log1p, "log1p")
+expm1 = _float_unary(Expm1, "expm1")
+sqrt = _float_unary(Sqrt, "sqrt")
+rsqrt = _float_unary(Rsqrt, "rsqrt")
+reciprocal = _float_unary(Reciprocal, "reciprocal")
+sin = _float_unary(Sin, "sin")
+cos = _float_unary(Cos, "cos")
+tan = _float_unary(Tan, "tan")
+tanh = _float_unary(Tanh, "tanh")
+sinh = _float_unary(Sinh, "sinh")
+cosh = _float_unary(Cosh, "cosh")
+atan = arctan = _float_unary(Atan, "atan")
+asin = arcsin = _float_unary(Asin, "asin")
+acos = arccos = _float_unary(Acos, "acos")
+sigmoid = _float_unary(Sigmoid, "sigmoid")
+
+
+def abs(input):
+    x = U.as_tensor_arg(input)
+    if x._data.dtype == np.bool_:
+        return x
+    return Abs.apply(x)
+
+
+absolute = abs
+
+
+def relu(input):
+    return Relu.apply(U.as_tensor_arg(input))
+
+
+def _zero_grad_op(fn, name, int_passthrough=True):
+    def f(input, **kwargs):
+        x = U.as_tensor_arg(input)
+        if int_passthrough and x._data.dtype.kind != "f":
+            return x.clone() if name != "sign" else _nograd(np.sign(x._data))
+        if kwargs:
+            return ZeroGrad.apply(x, lambda a: fn(a, **kwargs))
+        return ZeroGrad.apply(x, fn)
+    f.__name__ = name
+    return f
+
+
+sign = _zero_grad_op(np.sign, "sign")
+floor = _zero_grad_op(np.floor, "floor")
+ceil = _zero_grad_op(np.ceil, "ceil")
+trunc = fix = _zero_grad_op(np.trunc, "trunc")
+
+
+def round(input, *, decimals=0):
+    x = U.as_tensor_arg(input)
+    if x._data.dtype.kind != "f":
+        return x.clone()
+    if decimals:
+        return ZeroGrad.apply(x, lambda a: np.round(a, decimals))
+    return ZeroGrad.apply(x, np.round)      # round half to even, as PyTorch
+
+
+def frac(input):
+    return sub(input, trunc(input).detach())
+
+
+def sgn(input):
+    return sign(input)
+
+
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("clamp(): At least one of 'min' or 'max' must not be None")
+    x = U.as_tensor_arg(input)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x
+        if min is not None:
+            out = maximum(out, min) if not isinstance(min, Tensor) or not min._requires_grad \
+                else _clamp_tensor(out, min, True)
+        if max is not None:
+            out = minimum(out, max) if not isinstance(max, Tensor) or not max._requires_grad \
+                else _clamp_tensor(out, max, False)
+        return out
+    if x._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+        x = to_dtype(x, _dt.default_np())
+    d = x._data.dtype
+    lo = None if min is None else np.asarray(min, d) if d.kind == "f" else min
+    hi = None if max is None else np.asarray(max, d) if d.kind == "f" else max
+    return Clamp.apply(x, lo, hi)
+
+
+def _clamp_tensor(x, bound, is_min):
+    # torch clamp with tensor bounds: the bound gets the gradient where it is selected
+    cond = (x >= bound) if is_min else (x <= bound)
+    return where(cond, x, bound)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+def where(condition, input=None, other=None):
+    """torch.where(cond, x, y); where(cond) alone is nonzero(as_tuple=True)."""
+    if input is None and other is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    c = U.raw(condition)
+    c = np.asarray(c)
+    if c.dtype != np.bool_:
+        c = c.astype(bool)
+    a, b = U.prepare("where", input, other)
+    shape = U.broadcast_shape("where", c.shape, U.raw(a).shape, U.raw(b).shape)
+    from .movement import expand
+    if isinstance(a, Tensor) and a._requires_grad and a.shape != shape:
+        a = expand(a, shape)
+    if isinstance(b, Tensor) and b._requires_grad and b.shape != shape:
+        b = expand(b, shape)
+    if isinstance(condition, Tensor):
+        condition = Tensor._make(c)
+    return Where.apply(condition if isinstance(condition, Tensor) else c, a, b)
+
+
+def maximum(input, other):
+    a, b = U.prepare("maximum", input, other)
+    return Maximum.apply(a, b, True)
+
+
+def minimum(input, other):
+    a, b = U.prepare("minimum", input, other)
+    return Maximum.apply(a, b, False)
+
+
+fmax = maximum
+fmin = minimum
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return add(input, mul(mul(tensor1, tensor2), value) if value != 1 else mul(tensor1, tensor2))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return add(input, mul(div(tensor1, tensor2), value) if value != 1 else div(tensor1, tensor2))
+
+
+def lerp(input, end, weight):
+    return add(input, mul(weight, sub(end, input)))
+
+
+def to_dtype(x, npd):
+    npd = _dt.to_numpy_dtype(npd)
+    if x._data.dtype == npd:
+        return x
+    if npd.kind != "f" and x._requires_grad:
+        return Tensor._make(x._data.astype(npd))     # integer results carry no gradient
+    return ToDtype.apply(x, npd)
+
+
+def clone(input, *, memory_format=None):
+    return Clone.apply(U.as_tensor_arg(input))
+
+
+def full_like(input, fill_value, *, dtype=None, requires_grad=False):
+    d = _dt.to_numpy_dtype(dtype) if dtype is not None else input._data.dtype
+    t = Tensor._make(np.full(input._data.shape, fill_value, d))
+    if requires_grad:
+        t.requires_grad_()
+    return t
+
+
+# ---- comparisons and logic (no gradient) ------------------------------------------------
+
+def _nograd(arr):
+    return Tensor._make(np.asarray(arr))
+
+
+def _compare(ufunc, name):
+    def f(input, other):
+        a, b = U.prepare(name, U.raw(input) if isinstance(input, Tensor) else input,
+                         U.raw(other) if isinstance(other, Tensor) else other)
+        return _nograd(ufunc(a, b))
+    f.__name__ = name
+    return f
+
+
+eq = _compare(np.equal, "eq")
+ne = not_equal = _compare(np.not_equal, "ne")
+lt = less = _compare(np.less, "lt")
+le = less_equal = _compare(np.less_equal, "le")
+gt = greater = _compare(np.greater, "gt")
+ge = greater_equal = _compare(np.greater_equal, "ge")
+
+
+def logical_op(a, b, kind):
+    ra, rb = U.raw(a), U.raw(b)
+    ra, rb = np.asarray(ra), np.asarray(rb)
+    if ra.dtype == np.bool_ and rb.dtype == np.bool_:
+        f = {"and": np.logical_and, "or": np.logical_or, "xor": np.logical_xor}[kind]
+    else:
+        f = {"and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}[kind]
+        d = U.result_dtype(a, b)
+        if d.kind == "f":
+            raise TypeError(f"bitwise_{kind}(): not implemented for floating point tensors")
+        ra, rb = ra.astype(d, copy=False), rb.astype(d, copy=False)
+    return _nograd(f(ra, rb))
+
+
+def logical_and(a, b):
+    return _nograd(np.logical_and(U.raw(a), U.raw(b)))
+
+
+def logical_or(a, b):
+    return _nograd(np.logical_or(U.raw(a), U.raw(b)))
+
+
+def logical_xor(a, b):
+    return _nograd(np.logical_xor(U.raw(a), U.raw(b)))
+
+
+def logical_not(a):
+    return _nograd(np.logical_not(U.raw(a)))
+
+
+def bitwise_not(a):
+    r = U.raw(a)
+    if r.dtype.kind == "f":
+        raise TypeError("bitwise_not(): not implemented for floating point tensors")
+    return _nograd(np.invert(r))
+
+
+def isnan(input):
+    return _nograd(np.isnan(U.raw(input)))
+
+
+def isinf(input):
+    return _nograd(np.isinf(U.raw(input)))
+
+
+def isfinite(input):
+    return _nograd(np.isfinite(U.raw(input)))
+
+
+def isposinf(input):
+    return _nograd(np.isposinf(U.raw(input)))
+
+
+def isneginf(input):
+    return _nograd(np.isneginf(U.raw(input)))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    x = U.as_tensor_arg(input)
+    r = x._data
+    bad = ~np.isfinite(r)
+    fixed = Tensor._make(np.nan_to_num(r, nan=nan, posinf=posinf, neginf=neginf))
+    return where(Tensor._make(bad), fixed, x)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _nograd(np.isclose(U.raw(input), U.raw(other), rtol=rtol, atol=atol,
+                              equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(np.allclose(U.raw(input), U.raw(other), rtol=rtol, atol=atol,
+                            equal_nan=equal_nan))
+
+
+def equal(input, other) -> bool:
+    a, b = U.raw(input), U.raw(other)
+    return a.shape == b.shape and bool(np.array_equal(a, b))

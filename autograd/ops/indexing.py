@@ -1,0 +1,369 @@
+"""Indexing primitives: x[key] (basic and advanced; repeated indices accumulate in backward),
+x[key] = v, gather / scatter / scatter_add, and what is composed from them."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from . import _util as U
+
+
+class _Prim(Function):
+    _raw = True
+
+
+def _normalize_key(key, shape):
+    """Tensor/list indices -> arrays; reports out-of-range integer indices clearly (numpy would
+    raise IndexError with less context)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    advanced = False
+    for k in key:
+        if isinstance(k, Tensor):
+            k = k._data
+            if k.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool "
+                                 f"tensors (got {k.dtype})")
+            if k.dtype.kind == "b" or k.ndim > 0:
+                advanced = True
+            else:
+                k = int(k)
+        elif isinstance(k, (list, np.ndarray)):
+            k = np.asarray(k)
+            if k.dtype.kind == "f":
+                raise IndexError("index arrays must be integer or bool")
+            if k.dtype == object:
+                raise IndexError("index: nested lists of mixed types are not supported")
+            advanced = True
+        elif isinstance(k, (bool, np.bool_)):
+            advanced = True
+            k = np.asarray(k)
+        elif isinstance(k, np.integer):
+            k = int(k)
+        out.append(k)
+    return tuple(out), advanced
+
+
+class GetItem(_Prim):
+    _view = True
+
+    @staticmethod
+    def forward(ctx, x, key, advanced):
+        ctx.meta = (x.shape, key, advanced)
+        return np.asarray(x[key])
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, key, advanced = ctx.meta
+        if isinstance(g, Tensor):
+            return IndexAddZeros.apply(g, shape, key, advanced), None, None
+        return _index_add_zeros(g, shape, key, advanced), None, None
+
+
+def _index_add_zeros(g, shape, key, advanced):
+    z = np.zeros(shape, g.dtype)
+    if advanced:
+        np.add.at(z, key, g)
+    else:
+        z[key] = g
+    return z
+
+
+class IndexAddZeros(_Prim):
+    """zeros(shape)[key] += g: GetItem's backward, as a primitive so it is differentiable."""
+
+    @staticmethod
+    def forward(ctx, g, shape, key, advanced):
+        ctx.meta = (key, advanced)
+        return _index_add_zeros(g, shape, key, advanced)
+
+    @staticmethod
+    def backward(ctx, gg):
+        key, advanced = ctx.meta
+        return GetItem.apply(gg, key, advanced), None, None, None
+
+
+class IndexPut(_Prim):
+    """out = x.copy(); out[key] = v (v already broadcast to x[key]'s shape)."""
+
+    @staticmethod
+    def forward(ctx, x, v, key):
+        ctx.key = key
+        out = np.array(x, copy=True)
+        out[key] = v
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        key = ctx.key
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(g, Tensor):
+                gx = IndexPut.apply(g, Tensor._make(np.zeros((), g._data.dtype)), key)
+            else:
+                gx = np.array(g, copy=True)
+                gx[key] = 0
+        if ctx.needs_input_grad[1]:
+            gv = g[key] if not isinstance(g, Tensor) else getitem(g, key)
+        return gx, gv, None
+
+
+def getitem(input, key):
+    x = input
+    key, advanced = _normalize_key(key, x._data.shape)
+    try:
+        return GetItem.apply(x, key, advanced)
+    except IndexError as e:
+        raise IndexError(f"index {_key_str(key)} is invalid for tensor of shape "
+                         f"{U.shape_str(x.shape)}: {e}") from None
+
+
+def _key_str(key):
+    return "[" + ", ".join(f"<array {a.shape}>" if isinstance(a, np.ndarray) else repr(a)
+                           for a in key) + "]"
+
+
+def setitem(x, key, value):
+    """x[key] = value, in place (PyTorch's index_put_ / copy_ into a view)."""
+    nkey, _ = _normalize_key(key, x._data.shape)
+    recording = (x._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
+    from .. import grad_mode
+    if not (grad_mode.enabled and recording):
+        v = value._data if isinstance(value, Tensor) else value
+        try:
+            x._data[nkey] = v
+        except ValueError as e:
+            raise RuntimeError(f"setitem: cannot assign value of shape {np.shape(v)} to index "
+                               f"{_key_str(nkey)} of tensor {U.shape_str(x.shape)}: {e}") from None
+        x._version[0] += 1
+        return
+
+    def fn(a, v):
+        target = np.empty(a.shape, np.bool_)[nkey].shape
+        v = U.cast(v, a._data.dtype) if isinstance(v, Tensor) else \
+            Tensor._make(np.asarray(v, a._data.dtype))
+        if v.shape != target:
+            from .movement import expand
+            v = expand(v, target)
+        return IndexPut.apply(a, v, nkey)
+    x._inplace(fn, value if isinstance(value, Tensor) else Tensor._make(np.asarray(value)),
+               op="setitem")
+
+
+def masked_fill(input, mask, value):
+    from .elementwise import where
+    m = U.raw(mask)
+    if np.asarray(m).dtype != np.bool_:
+        raise RuntimeError(f"masked_fill(): expected mask of dtype bool, got {np.asarray(m).dtype}")
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.ndim} dimension(s).")
+    x = U.as_tensor_arg(input)
+    shape = U.broadcast_shape("masked_fill", x.shape, np.shape(m))
+    if shape != x.shape:
+        raise RuntimeError(f"masked_fill(): mask of shape {U.shape_str(np.shape(m))} cannot be "
+                           f"broadcast to the input shape {U.shape_str(x.shape)}")
+    if not isinstance(value, Tensor):
+        value = np.asarray(value, x._data.dtype)
+    else:
+        value = value.to(x.dtype)
+    return where(Tensor._make(np.asarray(m)), value, x)
+
+
+def _check_index(op, x, dim, index):
+    idx = U.raw(index)
+    if not isinstance(idx, np.ndarray) or idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}(): Expected dtype int64 for index (got "
+                           f"{getattr(idx, 'dtype', type(idx).__name__)})")
+    d = U.wrap_dim(dim, x.ndim, op)
+    if idx.ndim != x.ndim and not (idx.ndim <= 1 and x.ndim <= 1):
+        raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions as "
+                           f"input tensor (index {U.shape_str(idx.shape)}, input "
+                           f"{U.shape_str(x.shape)})")
+    size = x.shape[d] if x.ndim else 1
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        raise RuntimeError(f"{op}(): index {int(idx.max() if idx.max() >= size else idx.min())} "
+                           f"is out of bounds for dimension {d} with size {size}")
+    return d, idx.astype(np.int64, copy=False) % max(size, 1)
+
+
+def _full_index(idx, dim):
+    """Index arrays addressing every element of idx's shape, with idx on `dim`."""
+    grids = list(np.indices(idx.shape, sparse=True))
+    grids[dim] = idx
+    return tuple(grids)
+
+
+class Gather(_Prim):
+    @staticmethod
+    def forward(ctx, x, dim, idx):
+        ctx.meta = (x.shape, dim, idx)
+        return x[_full_index(idx, dim)]
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dim, idx = ctx.meta
+        if isinstance(g, Tensor):
+            zeros = Tensor._make(np.zeros(shape, g._data.dtype))
+            return ScatterAdd.apply(zeros, dim, idx, g), None, None
+        z = np.zeros(shape, g.dtype)
+        np.add.at(z, _full_index(idx, dim), g)
+        return z, None, None
+
+
+class ScatterAdd(_Prim):
+    @staticmethod
+    def forward(ctx, x, dim, idx, src):
+        ctx.meta = (dim, idx, src.shape)
+        out = np.array(x, copy=True)
+        np.add.at(out, _full_index(idx, dim), src[tuple(slice(0, s) for s in idx.shape)])
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        dim, idx, src_shape = ctx.meta
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            gsrc = _pad_to(Gather.apply(g, dim, idx) if isinstance(g, Tensor)
+                           else g[_full_index(idx, dim)], src_shape)
+        return g, None, None, gsrc
+
+
+class Scatter(_Prim):
+    @staticmethod
+    def forward(ctx, x, dim, idx, src):
+        ctx.meta = (dim, idx, np.shape(src))
+        out = np.array(x, copy=True)
+        if np.ndim(src) == 0:
+            out[_full_index(idx, dim)] = src
+        else:
+            out[_full_index(idx, dim)] = src[tuple(slice(0, s) for s in idx.shape)]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        dim, idx, src_shape = ctx.meta
+        n = ctx.needs_input_grad
+        gx = gsrc = None
+        if n[0]:
+            zero = np.zeros((), U.raw(g).dtype)
+            gx = Scatter.apply(g, dim, idx, Tensor._make(zero)) if isinstance(g, Tensor) else \
+                Scatter.forward(ctx.__class__.__new__(ctx.__class__), g, dim, idx, zero)
+        if n[3]:
+            gsrc = _pad_to(Gather.apply(g, dim, idx) if isinstance(g, Tensor)
+                           else g[_full_index(idx, dim)], src_shape)
+        return gx, None, None, gsrc
+
+
+def _pad_to(g, shape):
+    """Zero-pad g (an index-shaped gradient) up to `shape` (src may be larger than index)."""
+    if tuple(g.shape) == tuple(shape):
+        return g
+    if isinstance(g, Tensor):
+        z = Tensor._make(np.zeros(shape, g._data.dtype))
+        return IndexPut.apply(z, g, tuple(slice(0, s) for s in g.shape))
+    z = np.zeros(shape, g.dtype)
+    z[tuple(slice(0, s) for s in g.shape)] = g
+    return z
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    x = U.as_tensor_arg(input)
+    d, idx = _check_index("gather", x, dim, index)
+    for i in range(x.ndim):
+        if i != d and idx.shape[i] > x.shape[i]:
+            raise RuntimeError(f"gather(): Size does not match at dimension {i} expected index "
+                               f"{U.shape_str(idx.shape)} to be smaller than self "
+                               f"{U.shape_str(x.shape)} apart from dimension {d}")
+    return Gather.apply(x, d, idx)
+
+
+def take_along_dim(input, indices, dim=None):
+    if dim is None:
+        from .movement import reshape
+        return gather(reshape(input, (-1,)), 0, reshape(indices, (-1,)))
+    return gather(input, dim, indices)
+
+
+def _scatter_check(op, x, d, idx, src):
+    for i in range(x.ndim):
+        if i != d and idx.shape[i] > x.shape[i]:
+            raise RuntimeError(f"{op}(): Expected index {U.shape_str(idx.shape)} to be smaller "
+                               f"than self {U.shape_str(x.shape)} apart from dimension {d}")
+        if src is not None and idx.shape[i] > src.shape[i]:
+            raise RuntimeError(f"{op}(): Expected index {U.shape_str(idx.shape)} to be smaller "
+                               f"than src {U.shape_str(src.shape)}")
+
+
+def scatter_add(input, dim, index, src):
+    x = U.as_tensor_arg(input)
+    d, idx = _check_index("scatter_add", x, dim, index)
+    x, src = U.prepare("scatter_add", x, U.as_tensor_arg(src), dtype=x._data.dtype)
+    _scatter_check("scatter_add", x, d, idx, src)
+    return ScatterAdd.apply(x, d, idx, src)
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    x = U.as_tensor_arg(input)
+    if src is None:
+        src = value
+    d, idx = _check_index("scatter", x, dim, index)
+    if reduce == "add":
+        return scatter_add(x, d, index, src if isinstance(src, Tensor)
+                           else Tensor._make(np.full(idx.shape, src, x._data.dtype)))
+    if isinstance(src, Tensor):
+        src = U.cast(src, x._data.dtype)
+        _scatter_check("scatter", x, d, idx, src)
+        return Scatter.apply(x, d, idx, src)
+    _scatter_check("scatter", x, d, idx, None)
+    return Scatter.apply(x, d, idx, np.asarray(src, x._data.dtype))
+
+
+def index_select(input, dim, index):
+    x = U.as_tensor_arg(input)
+    idx = np.asarray(U.raw(index))
+    if idx.ndim > 1:
+        raise IndexError(f"index_select(): Index is supposed to be a vector, got shape "
+                         f"{U.shape_str(idx.shape)}")
+    if idx.dtype.kind not in "iu":
+        raise IndexError(f"index_select(): Expected dtype int32/int64 for index, got {idx.dtype}")
+    d = U.wrap_dim(dim, x.ndim, "index_select")
+    size = x.shape[d] if x.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        raise IndexError(f"index_select(): index out of range in self: index "
+                         f"{int(idx.max())} for dimension {d} of size {size}")
+    return getitem(x, (slice(None),) * d + (idx.reshape(-1),))
+
+
+def masked_select(input, mask):
+    from .movement import expand
+    x = U.as_tensor_arg(input)
+    m = np.asarray(U.raw(mask))
+    shape = U.broadcast_shape("masked_select", x.shape, m.shape)
+    if x.shape != shape:
+        x = expand(x, shape)
+    return getitem(x, np.broadcast_to(m, shape))
+
+
+def nonzero(input, *, as_tuple=False):
+    r = np.asarray(U.raw(input))
+    nz = np.nonzero(r)
+    if as_tuple:
+        return tuple(Tensor._make(np.asarray(a, np.int64)) for a in nz)
+    return Tensor._make(np.stack(nz, axis=1).astype(np.int64) if nz else
+                        np.zeros((0, 0), np.int64))
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    x = U.as_tensor_arg(input)
+    d = U.wrap_dim(dim, x.ndim, "index_add")
+    idx = np.asarray(U.raw(index)).astype(np.int64)
+    src = U.as_tensor_arg(source)
+    shape = [1] * x.ndim
+    shape[d] = idx.shape[0]
+    full = np.broadcast_to(idx.reshape(shape), src.shape)
+    if alpha != 1:
+        src = src * alpha
+    return scatter_add(x, d, Tensor._make(np.ascontiguousarray(full)), src)

@@ -1,0 +1,430 @@
+"""Reductions: sum mean prod max min amax amin argmax argmin var std logsumexp norm, plus
+cumsum and (log_)softmax. ``dim`` is an int, a tuple or None; ``keepdim`` as in torch."""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..function import Function
+from ..tensor import Tensor
+from . import _util as U
+from .elementwise import (sqrt, exp, log, sub, mul, div, abs as _abs, where, to_dtype,
+                          _nograd, pow as _pow)
+
+_INT64 = np.dtype(np.int64)
+
+return_types_max = namedtuple("max", ["values", "indices"])
+return_types_min = namedtuple("min", ["values", "indices"])
+
+
+class _Prim(Function):
+    _raw = True
+
+
+def _expand_back(g, dims, keepdim, in_shape):
+    """Gradient of a reduction broadcast back over the reduced dims."""
+    if not keepdim:
+        g = U.unsqueeze_dims(g, dims, len(in_shape))
+    return U.expand(g, in_shape)
+
+
+class Sum(_Prim):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, dtype):
+        ctx.meta = (dims, keepdim, x.shape)
+        return np.asarray(np.sum(x, axis=dims, keepdims=keepdim, dtype=dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        dims, keepdim, shape = ctx.meta
+        return _expand_back(g, dims, keepdim, shape), None, None, None
+
+
+class Mean(_Prim):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.meta = (dims, keepdim, x.shape)
+        n = 1
+        for d in dims:
+            n *= x.shape[d]
+        ctx.n = n
+        return np.asarray(np.mean(x, axis=dims, keepdims=keepdim, dtype=x.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        dims, keepdim, shape = ctx.meta
+        return _expand_back(g / float(ctx.n) if ctx.n else g * np.nan, dims, keepdim,
+                            shape), None, None
+
+
+class Prod(_Prim):
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        out = np.asarray(np.prod(x, axis=dim, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        ctx.meta = (dim, keepdim)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        dim, keepdim = ctx.meta
+        dims = tuple(range(x.ndim)) if dim is None else (dim,)
+        gx = _expand_back(g, dims, keepdim, x.shape)
+        if not isinstance(x, Tensor):
+            return gx * _prod_others(x, dim), None, None
+        if bool(np.any(x._data == 0)):
+            raise NotImplementedError("double backward of prod() through zero inputs is not "
+                                      "supported")
+        return gx * _expand_back(out, dims, keepdim, x.shape) / x, None, None
+
+
+def _prod_others(x, dim):
+    """For each element, the product of the others along dim (exact with zeros)."""
+    if dim is None:
+        flat = x.reshape(-1)
+        return _prod_others(flat, 0).reshape(x.shape)
+    xm = np.moveaxis(x, dim, -1)
+    ones = np.ones(xm.shape[:-1] + (1,), x.dtype)
+    left = np.cumprod(np.concatenate([ones, xm[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, xm[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return np.moveaxis(left * right, -1, dim)
+
+
+class AMax(_Prim):
+    """amax/amin (and max()/min() without dim): ties share the gradient evenly, as PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, is_max):
+        out = np.asarray((np.amax if is_max else np.amin)(x, axis=dims, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        ctx.meta = (dims, keepdim)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        outb = _expand_back(out, dims, keepdim, x.shape)
+        mask = x == outb
+        if isinstance(mask, Tensor):
+            count = mask.to(x.dtype).sum(dims, keepdim=True)
+            maskf = mask.to(x.dtype)
+        else:
+            count = mask.sum(axis=dims, keepdims=True, dtype=x.dtype)
+            maskf = mask.astype(x.dtype)
+        gb = _expand_back(g, dims, keepdim, x.shape)
+        return gb * maskf / count, None, None, None
+
+
+class LogSumExp(_Prim):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        m = np.amax(x, axis=dims, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+        s = np.sum(np.exp(x - m), axis=dims, keepdims=True)
+        out = np.log(s) + m
+        if not keepdim:
+            out = np.squeeze(out, axis=dims)
+        out = np.asarray(out)
+        ctx.save_for_backward(x, out)
+        ctx.meta = (dims, keepdim)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        outb = _expand_back(out, dims, keepdim, x.shape)
+        return _expand_back(g, dims, keepdim, x.shape) * U.exp(x - outb), None, None
+
+
+class Norm2(_Prim):
+    """2-norm; gradient 0 at the origin (PyTorch masks it) instead of NaN."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        out = np.asarray(np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim)))
+        ctx.save_for_backward(x, out)
+        ctx.meta = (dims, keepdim)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        outb = _expand_back(out, dims, keepdim, x.shape)
+        gb = _expand_back(g, dims, keepdim, x.shape)
+        safe = U.where(outb == 0, 1.0, outb)
+        return U.where(outb == 0, 0.0, gb * x / safe), None, None
+
+
+class Cumsum(_Prim):
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return np.cumsum(x, axis=dim, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        d = ctx.dim
+        if isinstance(g, Tensor):
+            return g.flip(d).cumsum(d).flip(d), None
+        return np.flip(np.cumsum(np.flip(g, d), axis=d), d), None
+
+
+class Softmax(_Prim):
+    @staticmethod
+    def forward(ctx, x, dim, log):
+        m = np.amax(x, axis=dim, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+        z = x - m
+        if log:
+            out = z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
+        else:
+            e = np.exp(z)
+            out = e / np.sum(e, axis=dim, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.meta = (dim, log)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        dim, log = ctx.meta
+        if log:
+            return g - U.exp(out) * g.sum(dim, keepdims=True), None, None
+        return out * (g - (g * out).sum(dim, keepdims=True)), None, None
+
+
+# ---- public functions --------------------------------------------------------------------
+
+def _sum_dtype(x, dtype):
+    if dtype is not None:
+        return _dt.to_numpy_dtype(dtype)
+    return _INT64 if x._data.dtype.kind in "biu" else None
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    x = U.as_tensor_arg(input)
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    dims = U.wrap_dims(dim, x.ndim, "sum")
+    sd = _sum_dtype(x, dtype)
+    if sd is not None and sd.kind == "f" and x._data.dtype != sd:
+        x, sd = to_dtype(x, sd), None
+    return Sum.apply(x, dims, bool(keepdim), sd)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    x = U.as_tensor_arg(input)
+    if dtype is not None:
+        x = to_dtype(x, _dt.to_numpy_dtype(dtype))
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {x.dtype!r}")
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return Mean.apply(x, U.wrap_dims(dim, x.ndim, "mean"), bool(keepdim))
+
+
+def nansum(input, dim=None, keepdim=False):
+    x = U.as_tensor_arg(input)
+    return sum(where(Tensor._make(np.isnan(x._data)), 0.0, x), dim, keepdim)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    x = U.as_tensor_arg(input)
+    if dtype is not None:
+        x = to_dtype(x, _dt.to_numpy_dtype(dtype))
+    elif x._data.dtype.kind in "biu":
+        x = to_dtype(x, _INT64)
+    if dim is not None:
+        dim = U.wrap_dim(dim, x.ndim, "prod")
+    return Prod.apply(x, dim, bool(keepdim))
+
+
+def _minmax(input, dim, keepdim, other, is_max, name):
+    x = U.as_tensor_arg(input)
+    if isinstance(dim, Tensor) and other is None:
+        other, dim = dim, None
+    if other is not None:
+        from .elementwise import maximum, minimum
+        return maximum(x, other) if is_max else minimum(x, other)
+    if dim is None:
+        if x._data.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        return AMax.apply(x, tuple(range(x.ndim)), False, is_max)
+    d = U.wrap_dim(dim, x.ndim, name)
+    if x._data.shape and x._data.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    idx = (np.argmax if is_max else np.argmin)(x._data, axis=d) if x.ndim else \
+        np.zeros((), np.int64)
+    idx = np.asarray(idx, dtype=np.int64)
+    if x.ndim == 0:
+        values = x.clone()
+    else:
+        from .indexing import gather
+        values = gather(x, d, Tensor._make(np.expand_dims(idx, d)))
+        if not keepdim:
+            values = values.squeeze(d)
+    if keepdim and x.ndim:
+        idx = np.expand_dims(idx, d)
+    rt = return_types_max if is_max else return_types_min
+    return rt(values, _nograd(idx))
+
+
+def max(input, dim=None, keepdim=False, *, out=None, other=None):
+    """max(x) -> value; max(x, dim) -> (values, indices); max(x, other) -> maximum."""
+    return _minmax(input, dim, keepdim, other, True, "max")
+
+
+def min(input, dim=None, keepdim=False, *, out=None, other=None):
+    return _minmax(input, dim, keepdim, other, False, "min")
+
+
+def amax(input, dim=(), keepdim=False):
+    x = U.as_tensor_arg(input)
+    return AMax.apply(x, U.wrap_dims(dim, x.ndim, "amax"), bool(keepdim), True)
+
+
+def amin(input, dim=(), keepdim=False):
+    x = U.as_tensor_arg(input)
+    return AMax.apply(x, U.wrap_dims(dim, x.ndim, "amin"), bool(keepdim), False)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    return amin(input, dim if dim is not None else (), keepdim), \
+        amax(input, dim if dim is not None else (), keepdim)
+
+
+def argmax(input, dim=None, keepdim=False):
+    r = U.raw(input)
+    if dim is None:
+        out = np.asarray(np.argmax(r), dtype=np.int64)
+        return _nograd(out.reshape((1,) * r.ndim) if keepdim else out)
+    d = U.wrap_dim(dim, r.ndim, "argmax")
+    return _nograd(np.asarray(np.argmax(r, axis=d, keepdims=keepdim), dtype=np.int64))
+
+
+def argmin(input, dim=None, keepdim=False):
+    r = U.raw(input)
+    if dim is None:
+        out = np.asarray(np.argmin(r), dtype=np.int64)
+        return _nograd(out.reshape((1,) * r.ndim) if keepdim else out)
+    d = U.wrap_dim(dim, r.ndim, "argmin")
+    return _nograd(np.asarray(np.argmin(r, axis=d, keepdims=keepdim), dtype=np.int64))
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    x = U.as_tensor_arg(input)
+    if isinstance(dim, bool):              # var(x, unbiased) legacy positional form
+        unbiased, dim = dim, None
+    c = _correction(unbiased, correction)
+    dims = U.wrap_dims(dim, x.ndim, "var")
+    n = 1
+    for d in dims:
+        n *= x.shape[d]
+    centered = sub(x, mean(x, dims, keepdim=True))
+    ss = sum(mul(centered, centered), dims, keepdim)
+    denom = n - c
+    return div(ss, float(denom) if denom > 0 else 0.0)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def logsumexp(input, dim, keepdim=False):
+    x = U.as_tensor_arg(input)
+    if x._data.dtype.kind != "f":
+        x = to_dtype(x, _dt.default_np())
+    return LogSumExp.apply(x, U.wrap_dims(dim, x.ndim, "logsumexp"), bool(keepdim))
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """torch.norm: p in {'fro', 'nuc' (not supported), inf, -inf, 0, any number}."""
+    x = U.as_tensor_arg(input)
+    if dtype is not None:
+        x = to_dtype(x, _dt.to_numpy_dtype(dtype))
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be floating point, got {x.dtype!r}")
+    dims = U.wrap_dims(dim, x.ndim, "norm")
+    if p is None or p == "fro" or p == 2:
+        return Norm2.apply(x, dims, bool(keepdim))
+    if p == float("inf"):
+        return amax(_abs(x), dims, keepdim)
+    if p == float("-inf"):
+        return amin(_abs(x), dims, keepdim)
+    if p == 0:
+        return sum((x != 0).to(x.dtype), dims, keepdim)
+    if p == 1:
+        return sum(_abs(x), dims, keepdim)
+    if isinstance(p, str):
+        raise ValueError(f"norm(): unsupported p={p!r}")
+    return _pow(sum(_pow(_abs(x), p), dims, keepdim), 1.0 / p)
+
+
+def cumsum(input, dim, *, dtype=None):
+    x = U.as_tensor_arg(input)
+    if dtype is not None:
+        x = to_dtype(x, _dt.to_numpy_dtype(dtype))
+    elif x._data.dtype.kind in "biu":
+        x = to_dtype(x, _INT64)
+    return Cumsum.apply(x, U.wrap_dim(dim, x.ndim, "cumsum"))
+
+
+def softmax(input, dim, dtype=None):
+    x = U.as_tensor_arg(input)
+    if dtype is not None:
+        x = to_dtype(x, _dt.to_numpy_dtype(dtype))
+    return Softmax.apply(x, U.wrap_dim(dim, x.ndim, "softmax"), False)
+
+
+def log_softmax(input, dim, dtype=None):
+    x = U.as_tensor_arg(input)
+    if dtype is not None:
+        x = to_dtype(x, _dt.to_numpy_dtype(dtype))
+    return Softmax.apply(x, U.wrap_dim(dim, x.ndim, "log_softmax"), True)
+
+
+def all(input, dim=None, keepdim=False):
+    r = U.raw(input)
+    axis = None if dim is None else U.wrap_dims(dim, r.ndim, "all")
+    return _nograd(np.all(r, axis=axis, keepdims=keepdim))
+
+
+def any(input, dim=None, keepdim=False):
+    r = U.raw(input)
+    axis = None if dim is None else U.wrap_dims(dim, r.ndim, "any")
+    return _nograd(np.any(r, axis=axis, keepdims=keepdim))
+
+
+def count_nonzero(input, dim=None):
+    r = U.raw(input)
+    axis = None if dim is None else U.wrap_dims(dim, r.ndim, "count_nonzero")
+    return _nograd(np.asarray(np.count_nonzero(r, axis=axis), dtype=np.int64))

@@ -1,0 +1,100 @@
+"""sort / topk (values by gather, so gradients go to the selected indices), triangular masks,
+trace, diag, unique."""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import _util as U
+from .indexing import gather
+
+_sort_ret = namedtuple("sort", ["values", "indices"])
+_topk_ret = namedtuple("topk", ["values", "indices"])
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    x = U.as_tensor_arg(input)
+    if x.ndim == 0:
+        return _sort_ret(x.clone(), Tensor._make(np.zeros((), np.int64)))
+    d = U.wrap_dim(dim, x.ndim, "sort")
+    key = -x._data if descending and x._data.dtype.kind != "b" else x._data
+    idx = np.argsort(key, axis=d, kind="stable").astype(np.int64)
+    if descending and x._data.dtype.kind == "b":
+        idx = np.flip(np.argsort(x._data, axis=d, kind="stable"), d).astype(np.int64)
+    return _sort_ret(gather(x, d, Tensor._make(idx)), Tensor._make(idx))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable).indices
+
+
+def msort(input):
+    return sort(input, 0).values
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    x = U.as_tensor_arg(input)
+    d = U.wrap_dim(dim, x.ndim, "topk")
+    n = x.shape[d] if x.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk(): selected index k={k} out of range for dimension {d} of "
+                           f"size {n}")
+    key = -x._data if largest else x._data
+    idx = np.argsort(key, axis=d, kind="stable").astype(np.int64)
+    idx = np.take(idx, np.arange(k), axis=d)
+    return _topk_ret(gather(x, d, Tensor._make(idx)), Tensor._make(idx))
+
+
+def _tri_mask(x, diagonal, upper):
+    r, c = x.shape[-2], x.shape[-1]
+    m = np.triu(np.ones((r, c), bool), diagonal) if upper else \
+        np.tril(np.ones((r, c), bool), diagonal)
+    return Tensor._make(m)
+
+
+def tril(input, diagonal=0):
+    from .elementwise import where
+    x = U.as_tensor_arg(input)
+    return where(_tri_mask(x, diagonal, False), x, 0)
+
+
+def triu(input, diagonal=0):
+    from .elementwise import where
+    x = U.as_tensor_arg(input)
+    return where(_tri_mask(x, diagonal, True), x, 0)
+
+
+def trace(input):
+    from .movement import diagonal
+    from .reduce import sum as tsum
+    return tsum(diagonal(U.as_tensor_arg(input)))
+
+
+def diag(input, diagonal=0):
+    from .movement import diagonal as tdiag
+    from .indexing import setitem
+    x = U.as_tensor_arg(input)
+    if x.ndim == 2:
+        return tdiag(x, diagonal)
+    if x.ndim != 1:
+        raise RuntimeError(f"diag(): expected 1-D or 2-D input, got {x.ndim}-D")
+    n = x.shape[0] + abs(diagonal)
+    out = Tensor._make(np.zeros((n, n), x._data.dtype))
+    i = np.arange(x.shape[0])
+    rows, cols = (i, i + diagonal) if diagonal >= 0 else (i - diagonal, i)
+    setitem(out, (rows, cols), x)
+    return out
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    r = U.raw(input)
+    res = np.unique(r, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    if not isinstance(res, tuple):
+        return Tensor._make(res)
+    out = [Tensor._make(res[0])]
+    for a in res[1:]:
+        out.append(Tensor._make(np.asarray(a, np.int64).reshape(r.shape) if a is res[1] and
+                                return_inverse and dim is None else np.asarray(a, np.int64)))
+    return tuple(out)

@@ -1,0 +1,779 @@
+"""Tensor: a numpy array plus what reverse-mode autograd needs (torch.Tensor's surface).
+
+The array lives in ``_data`` (``.data`` is, as in PyTorch, a detached Tensor sharing it).
+Operators and methods call the functions in ``autograd.ops``, which call ``Function.apply``.
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import dtypes as _dt
+from . import grad_mode
+
+
+class Tensor:
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_out_idx", "_version", "_hooks",
+                 "__weakref__", "__dict__")
+
+    # ndarray (op) Tensor defers to Tensor's reflected operator instead of looping elementwise.
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __init__(self, data=None, *, requires_grad: bool = False, dtype=None):
+        """``autograd.Tensor(data)``: like torch.Tensor, a tensor of the default float dtype."""
+        if data is None:
+            data = []
+        if isinstance(data, Tensor):
+            data = data._data
+        arr = np.array(data, dtype=_dt.to_numpy_dtype(dtype))
+        self._data = arr
+        self._requires_grad = False
+        self.grad = None
+        self.grad_fn = None
+        self._out_idx = 0
+        self._version = [0]
+        self._hooks = None
+        if requires_grad:
+            self.requires_grad = True
+
+    @staticmethod
+    def _make(arr: np.ndarray, requires_grad: bool = False, grad_fn=None, idx: int = 0):
+        """Fast internal constructor (no copy, no checks)."""
+        t = object.__new__(Tensor)
+        t._data = arr
+        t._requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._out_idx = idx
+        t._version = [0]
+        t._hooks = None
+        return t
+
+    # ---- basic properties ------------------------------------------------------------
+    @property
+    def data(self) -> "Tensor":
+        """A detached tensor sharing this one's array (PyTorch's ``.data``)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool):
+        if value and self.grad_fn is None and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients "
+                               f"(got {self.dtype!r})")
+        if not value and self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
+                               "you want to use a computed variable in a subgraph that doesn't "
+                               "require differentiation use var_no_grad = var.detach().")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def shape(self) -> "Size":
+        return Size(self._data.shape)
+
+    @property
+    def dtype(self) -> _dt.dtype:
+        return _dt._BY_NP[self._data.dtype]
+
+    @property
+    def device(self):
+        return device("cpu")
+
+    is_cuda = False
+    is_sparse = False
+    is_quantized = False
+    layout = "strided"
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def stride(self, dim: int | None = None):
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return False
+
+    def data_ptr(self) -> int:
+        return self._data.ctypes.data
+
+    @property
+    def T(self) -> "Tensor":
+        return _ops.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> "Tensor":
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self._data.ndim}-D tensor.")
+        return _ops.transpose(self, -2, -1)
+
+    @property
+    def H(self):
+        return self.T
+
+    @property
+    def mH(self):
+        return self.mT
+
+    # ---- conversion -------------------------------------------------------------------
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.reshape(()).item()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def detach(self) -> "Tensor":
+        t = Tensor._make(self._data)
+        t._version = self._version
+        return t
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def clone(self, *, memory_format=None) -> "Tensor":
+        return _ops.clone(self)
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        return self if self._data.flags.c_contiguous else _ops.clone(self)
+
+    def to(self, *args, **kwargs) -> "Tensor":
+        """to(dtype) / to(device) / to(other) / to(device, dtype); devices other than cpu fail."""
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, device)):
+                _check_device(a)
+            elif a is not None:
+                dtype = a
+        if "device" in kwargs and kwargs["device"] is not None:
+            _check_device(kwargs["device"])
+        copy = kwargs.get("copy", False)
+        if dtype is None:
+            return self.clone() if copy else self
+        npd = _dt.to_numpy_dtype(dtype)
+        if npd == self._data.dtype:
+            return self.clone() if copy else self
+        return _ops.to_dtype(self, npd)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return _TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))
+        return self.to(dtype)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.to(other.dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(_dt.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(_dt.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(_dt.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(_dt.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(_dt.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(_dt.bool_)
+
+    def byte(self) -> "Tensor":
+        return self.to(_dt.uint8)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def cuda(self, *args, **kwargs):
+        raise RuntimeError("autograd is a CPU engine: there is no CUDA device")
+
+    def pin_memory(self):
+        return self
+
+    def share_memory_(self):
+        return self
+
+    # ---- autograd ---------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (torch.Tensor.backward)."""
+        from .engine import backward
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def register_hook(self, hook):
+        """hook(grad) -> Tensor or None, called with this tensor's gradient during backward."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+            lst = self._hooks
+        else:
+            node = self.grad_fn
+            if node._hooks is None:
+                node._hooks = {}
+            lst = node._hooks.setdefault(self._out_idx, [])
+            lst.append(hook)
+        return _RemovableHandle(lst, hook)
+
+    def retain_grad(self) -> None:
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:
+            return
+        node = self.grad_fn
+        if node._retain is None:
+            node._retain = {}
+        node._retain[self._out_idx] = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        node = self.grad_fn
+        return bool(node is not None and node._retain and self._out_idx in node._retain)
+
+    @property
+    def _version_value(self) -> int:
+        return self._version[0]
+
+    # ---- in-place machinery --------------------------------------------------------------
+    def _inplace(self, fn, *args, op: str = "in-place op"):
+        """Run out-of-place ``fn(self, *args)`` then write the result into this tensor's array,
+        bump the version counter and, when recording, take the result's grad_fn."""
+        recording = grad_mode.enabled and (self._requires_grad or any(
+            isinstance(a, Tensor) and a._requires_grad for a in args))
+        if recording and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               f"operation ({op}).")
+        if not recording:
+            with grad_mode.no_grad():
+                out = fn(self, *args)
+            _check_inplace_result(self, out, op)
+            np.copyto(self._data, out._data, casting="unsafe")
+            self._version[0] += 1
+            return self
+        alias = Tensor._make(self._data, self._requires_grad, self.grad_fn, self._out_idx)
+        alias._version = self._version
+        out = fn(alias, *args)
+        _check_inplace_result(self, out, op)
+        if out._data.dtype != self._data.dtype:
+            out = out.to(self.dtype)
+        node = out.grad_fn
+        if node is not None and node._saved:
+            # The old value is about to be overwritten: keep a private copy where it was saved.
+            for k, entry in enumerate(node._saved):
+                if entry[0] == 0 and entry[1] is alias:
+                    keep = Tensor._make(self._data.copy(), alias._requires_grad, alias.grad_fn,
+                                        alias._out_idx)
+                    node._saved[k] = (0, keep, keep._version, 0)
+        if not self._data.flags.writeable:
+            raise RuntimeError(f"{op}: cannot write into a tensor that is a broadcast (expanded) "
+                               "view; call .clone() first")
+        np.copyto(self._data, out._data, casting="unsafe")
+        self._version[0] += 1
+        if node is not None:
+            self.grad_fn = node
+            self._out_idx = out._out_idx
+            self._requires_grad = True
+        return self
+
+    def _bump_version(self):
+        self._version[0] += 1
+
+    # in-place ops
+    def add_(self, other, *, alpha=1):
+        return self._inplace(lambda a, b: _ops.add(a, b, alpha=alpha), other, op="add_")
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace(lambda a, b: _ops.sub(a, b, alpha=alpha), other, op="sub_")
+
+    def mul_(self, other):
+        return self._inplace(_ops.mul, other, op="mul_")
+
+    def div_(self, other, *, rounding_mode=None):
+        return self._inplace(lambda a, b: _ops.div(a, b, rounding_mode=rounding_mode), other,
+                             op="div_")
+
+    def pow_(self, exponent):
+        return self._inplace(_ops.pow, exponent, op="pow_")
+
+    def neg_(self):
+        return self._inplace(_ops.neg, op="neg_")
+
+    def abs_(self):
+        return self._inplace(_ops.abs, op="abs_")
+
+    def exp_(self):
+        return self._inplace(_ops.exp, op="exp_")
+
+    def log_(self):
+        return self._inplace(_ops.log, op="log_")
+
+    def sqrt_(self):
+        return self._inplace(_ops.sqrt, op="sqrt_")
+
+    def sigmoid_(self):
+        return self._inplace(_ops.sigmoid, op="sigmoid_")
+
+    def tanh_(self):
+        return self._inplace(_ops.tanh, op="tanh_")
+
+    def relu_(self):
+        return self._inplace(_ops.relu, op="relu_")
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(lambda a: _ops.clamp(a, min, max), op="clamp_")
+
+    clip_ = clamp_
+
+    def clamp_min_(self, min):
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max):
+        return self.clamp_(max=max)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return self._inplace(lambda a, b, c: _ops.addcmul(a, b, c, value=value), tensor1,
+                             tensor2, op="addcmul_")
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return self._inplace(lambda a, b, c: _ops.addcdiv(a, b, c, value=value), tensor1,
+                             tensor2, op="addcdiv_")
+
+    def lerp_(self, end, weight):
+        return self._inplace(lambda a, b: _ops.lerp(a, b, weight), end, op="lerp_")
+
+    def masked_fill_(self, mask, value):
+        return self._inplace(lambda a, m: _ops.masked_fill(a, m, value), mask, op="masked_fill_")
+
+    def copy_(self, src, non_blocking=False):
+        src = src if isinstance(src, Tensor) else Tensor._make(np.asarray(src))
+        if not _needs_graph(self, src):
+            return self._copy_nograd(src._data)
+        shape = self._data.shape
+        # where(all-True, src, self): src gets the gradient, the overwritten value gets zero.
+        return self._inplace(lambda a, s: _ops.where(np.ones(shape, bool), s.to(a.dtype), a),
+                             src, op="copy_")
+
+    def _copy_nograd(self, arr):
+        try:
+            np.copyto(self._data, arr, casting="unsafe")
+        except ValueError:
+            raise RuntimeError(f"copy_(): src of shape {tuple(np.shape(arr))} cannot be "
+                               f"broadcast to the destination shape {tuple(self.shape)}") from None
+        self._version[0] += 1
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        if isinstance(value, Tensor) and value._requires_grad and grad_mode.enabled:
+            return self.copy_(value.expand(self.shape))
+        if grad_mode.enabled and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation (fill_).")
+        if grad_mode.enabled and self._requires_grad:
+            return self._inplace(lambda a: _ops.full_like(a, value), op="fill_")
+        self._data[...] = value._data if isinstance(value, Tensor) else value
+        self._version[0] += 1
+        return self
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        from .random import _gen
+        self._data[...] = (generator or _gen()).normal(mean, std, self._data.shape)
+        self._version[0] += 1
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        from .random import _gen
+        self._data[...] = (generator or _gen()).uniform(a, b, self._data.shape)
+        self._version[0] += 1
+        return self
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        from .random import _gen
+        self._data[...] = (generator or _gen()).random(self._data.shape) < p
+        self._version[0] += 1
+        return self
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        from .random import _gen
+        self._data[...] = (generator or _gen()).exponential(1.0 / lambd, self._data.shape)
+        self._version[0] += 1
+        return self
+
+    def random_(self, low=0, high=None, *, generator=None):
+        from .random import _gen
+        if high is None:
+            low, high = 0, low
+        self._data[...] = (generator or _gen()).integers(low, high, self._data.shape)
+        self._version[0] += 1
+        return self
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __setitem__(self, key, value):
+        _ops.setitem(self, key, value)
+
+    # ---- Python protocol --------------------------------------------------------------
+    __hash__ = object.__hash__
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(_ops.unbind(self, 0))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} elements is "
+                               "ambiguous")
+        return bool(self._data.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __repr__(self) -> str:
+        return _format_tensor(self)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data, self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment")
+        t = type(self).__new__(type(self))
+        Tensor.__init__(t, self._data.copy())
+        t._requires_grad = self._requires_grad
+        if self.grad is not None:
+            t.grad = Tensor._make(self.grad._data.copy())
+        if hasattr(self, "__dict__"):
+            for k, v in self.__dict__.items():
+                setattr(t, k, v)
+        memo[id(self)] = t
+        return t
+
+    # ---- operators --------------------------------------------------------------------
+    def __add__(self, o):
+        return _ops.add(self, o)
+
+    def __radd__(self, o):
+        return _ops.add(o, self)
+
+    def __sub__(self, o):
+        return _ops.sub(self, o)
+
+    def __rsub__(self, o):
+        return _ops.sub(o, self)
+
+    def __mul__(self, o):
+        return _ops.mul(self, o)
+
+    def __rmul__(self, o):
+        return _ops.mul(o, self)
+
+    def __truediv__(self, o):
+        return _ops.div(self, o)
+
+    def __rtruediv__(self, o):
+        return _ops.div(o, self)
+
+    def __floordiv__(self, o):
+        return _ops.floor_divide(self, o)
+
+    def __rfloordiv__(self, o):
+        return _ops.floor_divide(o, self)
+
+    def __mod__(self, o):
+        return _ops.remainder(self, o)
+
+    def __rmod__(self, o):
+        return _ops.remainder(o, self)
+
+    def __pow__(self, o):
+        return _ops.pow(self, o)
+
+    def __rpow__(self, o):
+        return _ops.pow(o, self)
+
+    def __matmul__(self, o):
+        return _ops.matmul(self, o)
+
+    def __rmatmul__(self, o):
+        return _ops.matmul(o, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __invert__(self):
+        return _ops.bitwise_not(self)
+
+    def __and__(self, o):
+        return _ops.logical_op(self, o, "and")
+
+    __rand__ = __and__
+
+    def __or__(self, o):
+        return _ops.logical_op(self, o, "or")
+
+    __ror__ = __or__
+
+    def __xor__(self, o):
+        return _ops.logical_op(self, o, "xor")
+
+    __rxor__ = __xor__
+
+    def __eq__(self, o):
+        return _ops.eq(self, o)
+
+    def __ne__(self, o):
+        return _ops.ne(self, o)
+
+    def __lt__(self, o):
+        return _ops.lt(self, o)
+
+    def __le__(self, o):
+        return _ops.le(self, o)
+
+    def __gt__(self, o):
+        return _ops.gt(self, o)
+
+    def __ge__(self, o):
+        return _ops.ge(self, o)
+
+    def __getitem__(self, key):
+        return _ops.getitem(self, key)
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints."""
+
+    def __repr__(self):
+        return f"autograd.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class device:
+    """torch.device; only 'cpu' exists here."""
+
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, device):
+            type = type.type
+        self.type = str(type).split(":")[0]
+        self.index = index
+
+    def __repr__(self):
+        return f"device(type='{self.type}')"
+
+    def __str__(self):
+        return self.type
+
+    def __eq__(self, other):
+        return str(other).split(":")[0] == self.type
+
+    def __hash__(self):
+        return hash(self.type)
+
+
+def _check_device(d):
+    if str(d).split(":")[0] != "cpu":
+        raise RuntimeError(f"to(): device {str(d)!r} is not available; autograd runs on the cpu")
+
+
+class _RemovableHandle:
+    def __init__(self, lst, item):
+        self._lst, self._item = lst, item
+
+    def remove(self):
+        if self._item in self._lst:
+            self._lst.remove(self._item)
+
+
+def _needs_graph(*ts) -> bool:
+    return grad_mode.enabled and any(t._requires_grad for t in ts)
+
+
+def _check_inplace_result(self, out, op):
+    if out._data.shape != self._data.shape:
+        raise RuntimeError(f"{op}: output with shape {list(self._data.shape)} doesn't match the "
+                           f"broadcast shape {list(out._data.shape)}")
+    od, sd = out._data.dtype, self._data.dtype
+    if od != sd and _dt.category(od) > _dt.category(sd):
+        raise RuntimeError(f"{op}: result type {_dt.from_numpy_dtype(od)!r} can't be cast to the "
+                           f"desired output type {_dt.from_numpy_dtype(sd)!r}")
+
+
+def _wrap_dim(dim: int, ndim: int, op: str = "op") -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}(): Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _rebuild(arr, requires_grad):
+    t = Tensor._make(arr)
+    t._requires_grad = requires_grad
+    return t
+
+
+_TYPE_NAMES = {np.dtype(np.float32): "autograd.FloatTensor",
+               np.dtype(np.float64): "autograd.DoubleTensor",
+               np.dtype(np.float16): "autograd.HalfTensor",
+               np.dtype(np.int64): "autograd.LongTensor",
+               np.dtype(np.int32): "autograd.IntTensor",
+               np.dtype(np.int16): "autograd.ShortTensor",
+               np.dtype(np.int8): "autograd.CharTensor",
+               np.dtype(np.uint8): "autograd.ByteTensor",
+               np.dtype(np.bool_): "autograd.BoolTensor"}
+
+
+def _format_tensor(t: Tensor) -> str:
+    a = t._data
+    kind = a.dtype.kind
+    if kind == "f":
+        finite = a[np.isfinite(a)]
+        if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
+            fmt = {"float_kind": lambda v: (f"{v:.0f}." if np.isfinite(v) else str(v))}
+        else:
+            big = finite.size and (np.abs(finite).max() >= 1e8 or
+                                   0 < np.abs(finite[finite != 0]).min(initial=1) < 1e-4)
+            fmt = {"float_kind": (lambda v: f"{v:.4e}") if big else (lambda v: f"{v:.4f}")}
+        body = np.array2string(a, separator=", ", prefix="tensor(", formatter=fmt,
+                               threshold=1000, edgeitems=3)
+    elif kind == "b":
+        body = np.array2string(a, separator=", ", prefix="tensor(", threshold=1000,
+                               formatter={"bool": lambda v: "True" if v else "False"})
+    else:
+        body = np.array2string(a, separator=", ", prefix="tensor(", threshold=1000)
+    extras = []
+    default = _dt.default_np()
+    if not ((kind == "f" and a.dtype == default) or a.dtype == np.int64 or kind == "b"):
+        extras.append(f"dtype={_dt.from_numpy_dtype(a.dtype)!r}")
+    if a.size == 0 and a.ndim > 1:
+        extras.insert(0, f"size={tuple(a.shape)}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t._requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+from . import ops as _ops  # noqa: E402  (ops build on Tensor)
