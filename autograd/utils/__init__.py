@@ -1,0 +1,1 @@
+"""autograd.utils: data loading (torch.utils.data)."""

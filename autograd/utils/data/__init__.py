@@ -1,0 +1,1 @@
+"""autograd.utils.data: Dataset, DataLoader (torch.utils.data)."""

@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m benchmarks`` runs every group and prints one table per group."""

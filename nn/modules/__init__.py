@@ -1,0 +1,12 @@
+"""All nn modules, re-exported flat as nn.<Name>."""
+from .module import *  # noqa: F401,F403
+from .container import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from .sparse import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .lecture import *  # noqa: F401,F403

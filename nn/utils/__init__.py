@@ -1,0 +1,1 @@
+"""nn.utils: gradient clipping, parameter vectors, model summary."""

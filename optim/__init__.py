@@ -1,0 +1,1 @@
+"""optim: optimizers and learning-rate schedules mirroring torch.optim."""
