@@ -6,7 +6,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: test train bench venv clean
+.PHONY: test train bench venv clean fashion-mnist
+
+# `make train ARGS="--epochs 1 --model mlp"` passes flags to examples/train_fashion_mnist.py
+ARGS ?=
+FASHION_DIR ?= /usr/share/datasets/fashion-mnist
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +24,28 @@ venv: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+train: $(STAMP) fashion-mnist
+	$(PY) examples/train_fashion_mnist.py $(ARGS)
+
+# Fashion-MNIST from Debian's dataset-fashion-mnist (installed with apt-get when root); skipped
+# when --data or $$AUTOGRAD_DATA points elsewhere.
+fashion-mnist:
+	@case " $(ARGS) " in *" --data"*) exit 0;; esac; \
+	if [ -n "$$AUTOGRAD_DATA" ] || [ -f "$(FASHION_DIR)/train-images-idx3-ubyte.gz" ] || \
+	   [ -f "$(FASHION_DIR)/train-images-idx3-ubyte" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Fashion-MNIST missing: apt-get install dataset-fashion-mnist"; \
+	  (apt-get install -y -q dataset-fashion-mnist || \
+	   (apt-get update -q && apt-get install -y -q dataset-fashion-mnist)) || exit 1; \
+	else \
+	  echo "Fashion-MNIST not found in $(FASHION_DIR). Install it with:"; \
+	  echo "    sudo apt-get install dataset-fashion-mnist"; \
+	  echo "or download the four *-ubyte.gz files from"; \
+	  echo "https://github.com/zalandoresearch/fashion-mnist (data/fashion) into a directory"; \
+	  echo "and run: make train ARGS=\"--data DIR\""; \
+	  exit 1; \
+	fi
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -25,6 +25,9 @@ from .random import (manual_seed, initial_seed, seed, get_rng_state, set_rng_sta
                      Generator)
 from .engine import backward, grad  # noqa: E402
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402
+from .anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled  # noqa
+from . import graph, profiler  # noqa: E402,F401
+from .serialization import save, load  # noqa: E402
 
 bool = _dtypes.bool_
 half = float16
@@ -50,3 +53,10 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):          # autograd.summary -> nn.utils.summary, imported on first use
+    if name == "summary":
+        from nn.utils.summary import summary
+        return summary
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

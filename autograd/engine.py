@@ -23,6 +23,11 @@ def _as_grad(g, create_graph):
 
 def _check_grad(node, i, g, meta):
     shape, dtype = meta
+    if isinstance(g, np.generic):            # ufuncs on 0-d arrays give numpy scalars
+        g = np.asarray(g)
+    elif not isinstance(g, (np.ndarray, Tensor)):
+        raise TypeError(f"Function {node.name()} returned a gradient of type "
+                        f"{type(g).__name__} at index {i}; expected a Tensor or None")
     gs = g.shape
     if gs != shape:
         raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
@@ -75,10 +80,13 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
     ready = [n for n in dict.fromkeys(root_nodes) if deps.get(n, 0) == 0]
     prev_mode = grad_mode.enabled
     grad_mode.enabled = create_graph
+    ndarray = np.ndarray
+    pop_buffer = buffers.pop
+    get_buffer = buffers.get
     try:
         while ready:
             node = ready.pop()
-            buf = buffers.pop(node, None)
+            buf = pop_buffer(node, None)
             if isinstance(node, Tensor):
                 g = buf[0] if buf is not None else None
                 if g is None:
@@ -111,40 +119,49 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                         for j in captured[(node, i)]:
                             results[j] = buf[i]
 
-            if all(g is None for g in buf):
-                in_grads = (None,) * len(node._next)
+            in_grads = None
+            if len(buf) == 1 and type(buf[0]) is ndarray and not create_graph:
+                run = True                      # the common case: one output, a plain array
             else:
-                for i, g in enumerate(buf):
-                    if g is None and i not in node._non_diff and node._out_meta[i] is not None:
-                        shape, dtype = node._out_meta[i]
-                        z = np.zeros(shape, dtype)
-                        buf[i] = Tensor._make(z) if create_graph else z
-                    elif g is not None:
-                        buf[i] = _as_grad(g, create_graph)
+                run = _prepare_buffer(node, buf, create_graph)
+            if run:
                 obs = _function.observer
                 if obs is not None and hasattr(obs, "backward"):
                     in_grads = obs.backward(node, lambda: node._call_backward(buf, create_graph))
                 else:
                     in_grads = node._call_backward(buf, create_graph)
-                post = node.__dict__.get("_post_hooks")
+                post = node._post_hooks
                 if post:
                     for h in post:
                         r = h(in_grads, tuple(buf))
                         if r is not None:
                             in_grads = tuple(r)
-            if not retain_graph:
-                node._release()
+            if not retain_graph and node._saved is not None:
+                node._saved = None
+                node._released = True
 
-            for i, (e, g) in enumerate(zip(node._next, in_grads)):
+            in_meta = node._in_meta
+            i = -1
+            for e in node._next:
+                i += 1
                 if e is None:
                     continue
-                child, idx = e
+                child = e[0]
+                g = in_grads[i] if in_grads is not None else None
                 if g is not None:
-                    g = _check_grad(node, i, g, node._in_meta[i])
-                    cbuf = buffers.get(child)
+                    shape, dtype = in_meta[i]
+                    if type(g) is not ndarray or g.shape != shape or g.dtype is not dtype:
+                        g = _check_grad(node, i, g, in_meta[i])
+                    cbuf = get_buffer(child)
                     if cbuf is None:
-                        cbuf = buffers[child] = [None] * _n_outputs(child)
-                    cbuf[idx] = g if cbuf[idx] is None else cbuf[idx] + g
+                        if isinstance(child, Tensor):
+                            buffers[child] = [g]
+                        else:
+                            cbuf = buffers[child] = [None] * len(child._out_meta)
+                            cbuf[e[1]] = g
+                    else:
+                        idx = e[1]
+                        cbuf[idx] = g if cbuf[idx] is None else cbuf[idx] + g
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0:
@@ -164,6 +181,27 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 out.append(Tensor._make(np.array(arr)))
         return out
     return None
+
+
+def _prepare_buffer(node, buf, create_graph) -> bool:
+    """Make every output gradient an array (a Tensor with create_graph); zeros stand in for
+    outputs that got none. False when no output got a gradient (skip the node)."""
+    missing = False
+    for i, g in enumerate(buf):
+        if g is None:
+            missing = True
+        elif create_graph or type(g) is not np.ndarray:
+            buf[i] = _as_grad(g, create_graph)
+    if not missing:
+        return True
+    if all(g is None for g in buf):
+        return False
+    for i, g in enumerate(buf):
+        if g is None and i not in node._non_diff and node._out_meta[i] is not None:
+            shape, dtype = node._out_meta[i]
+            z = np.zeros(shape, dtype)
+            buf[i] = Tensor._make(z) if create_graph else z
+    return True
 
 
 def _n_outputs(node):

@@ -41,9 +41,12 @@ class Function:
     _next = ()
     _saved = None
     _released = False
+    _to_save = ()       # set by save_for_backward during forward, packed into _saved after
     _hooks = None       # {output index: [tensor hooks]} for hooks registered on non-leaf outputs
+    _post_hooks = None  # [fn(grad_inputs, grad_outputs)] registered with node.register_hook
     _retain = None      # {output index: weakref to a tensor that retains its grad}
     _non_diff = ()
+    _non_diff_objs = None
     _create_graph = False
     _trace = None       # creation stack in anomaly mode
     needs_input_grad = ()
@@ -87,7 +90,7 @@ class Function:
                 t._version = ver_ref
                 out.append(t)
             else:
-                out.append(obj if obj is None else Tensor._make(obj))
+                out.append(Tensor._make(obj) if isinstance(obj, np.ndarray) else obj)
         return tuple(out)
 
     @property
@@ -107,7 +110,9 @@ class Function:
 
     def register_hook(self, fn):
         """Hook called as fn(grad_inputs, grad_outputs) after this node's backward."""
-        self.__dict__.setdefault("_post_hooks", []).append(fn)
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(fn)
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
@@ -126,57 +131,88 @@ class Function:
 
     @classmethod
     def _apply(cls, *args):
-        ctx = cls.__new__(cls)
+        # The hot path of every op: one pass over args, no generator expressions.
+        ctx = object.__new__(cls)
         record = False
-        if grad_mode.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    record = True
-                    break
-        ctx._to_save = ()
         if cls._raw:
-            out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
+            raw = []
+            for a in args:
+                if isinstance(a, Tensor):
+                    raw.append(a._data)
+                    if a._requires_grad:
+                        record = True
+                else:
+                    raw.append(a)
+            record = record and grad_mode.enabled
+            out = cls.forward(ctx, *raw)
         else:
+            if grad_mode.enabled:
+                for a in args:
+                    if isinstance(a, Tensor) and a._requires_grad:
+                        record = True
+                        break
             with grad_mode.no_grad():
                 out = cls.forward(ctx, *args)
         single = not isinstance(out, tuple)
-        outs = (out,) if single else out
-        if not cls._raw:
-            outs = tuple(o._data if isinstance(o, Tensor) else o for o in outs)
+        if single:
+            if type(out) is not np.ndarray:
+                o = out._data if isinstance(out, Tensor) else out
+                outs = (np.asarray(o) if isinstance(o, np.generic) else o,)
+            else:
+                outs = (out,)
+        else:
+            # numpy ufuncs on 0-d arrays return numpy scalars: keep every output an ndarray
+            outs = tuple(np.asarray(o) if isinstance(o, np.generic) else
+                         o._data if isinstance(o, Tensor) else o for o in out)
         if not record:
-            res = tuple(Tensor._make(o) if isinstance(o, np.ndarray) else o for o in outs)
-            return res[0] if single else res
+            if single and type(outs[0]) is np.ndarray:
+                t = Tensor._make(outs[0])
+                if cls._view and isinstance(args[0], Tensor):
+                    t._version = args[0]._version
+                return t
+            res = [Tensor._make(o) if isinstance(o, np.ndarray) else o for o in outs]
+            if cls._view and isinstance(args[0], Tensor):
+                res[0]._version = args[0]._version
+            return res[0] if single else tuple(res)
 
-        ctx.needs_input_grad = needs = tuple(isinstance(a, Tensor) and a._requires_grad
-                                             for a in args)
-        ctx._next = tuple(((a.grad_fn, a._out_idx) if a.grad_fn is not None else (a, 0))
-                          if n else None for a, n in zip(args, needs))
-        ctx._in_meta = tuple((a._data.shape, a._data.dtype) if n else None
-                             for a, n in zip(args, needs))
+        needs, nxt, meta = [], [], []
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                needs.append(True)
+                fn = a.grad_fn
+                nxt.append((fn, a._out_idx) if fn is not None else (a, 0))
+                d = a._data
+                meta.append((d.shape, d.dtype))
+            else:
+                needs.append(False)
+                nxt.append(None)
+                meta.append(None)
+        ctx.needs_input_grad = tuple(needs)
+        ctx._next = tuple(nxt)
+        ctx._in_meta = tuple(meta)
         ctx._seq = next(_seq)
         non_diff = ()
-        nd_objs = ctx.__dict__.pop("_non_diff_objs", None)
+        nd_objs = ctx._non_diff_objs
         if nd_objs:
-            raw_out = out if single else out
-            raw_out = (raw_out,) if single else raw_out
+            raw_out = (out,) if single else out
             non_diff = tuple(i for i, o in enumerate(raw_out) if any(o is x for x in nd_objs))
             ctx._non_diff = non_diff
         results = []
+        out_meta = []
         for i, o in enumerate(outs):
             if not isinstance(o, np.ndarray):
                 results.append(o)
+                out_meta.append(None)
                 continue
             diff = o.dtype.kind == "f" and i not in non_diff
-            t = Tensor._make(o, diff, ctx if diff else None, i)
-            results.append(t)
-        ctx._out_meta = tuple((o.shape, o.dtype) if isinstance(o, np.ndarray) else None
-                              for o in outs)
+            results.append(Tensor._make(o, diff, ctx if diff else None, i))
+            out_meta.append((o.shape, o.dtype))
+        ctx._out_meta = tuple(out_meta)
         if cls._view and isinstance(args[0], Tensor):
             results[0]._version = args[0]._version
         if ctx._to_save:
-            ctx._saved = _pack_saved(ctx._to_save, args, outs,
-                                     out if single else out, results, cls._raw)
-        ctx._to_save = ()
+            ctx._saved = _pack_saved(ctx._to_save, args, outs, out, results, cls._raw)
+            del ctx._to_save
         if observer is not None and hasattr(observer, "on_node"):
             observer.on_node(ctx)
         return results[0] if single else tuple(results)
@@ -186,10 +222,10 @@ class Function:
         self._create_graph = create_graph
         cls = type(self)
         if not cls._raw or create_graph:
-            grads = tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(g)
-                          for g in grads)
+            grads = [g if g is None or isinstance(g, Tensor) else Tensor._make(g)
+                     for g in grads]
         res = cls.backward(self, *grads)
-        if not isinstance(res, tuple):
+        if type(res) is not tuple:
             res = (res,)
         n = len(self._next)
         if len(res) != n:
@@ -201,7 +237,9 @@ class Function:
                 raise RuntimeError(f"function {self.name()} returned an incorrect number of "
                                    f"gradients (expected {n}, got {len(res)})")
         if not create_graph:
-            res = tuple(r._data if isinstance(r, Tensor) else r for r in res)
+            for r in res:
+                if isinstance(r, Tensor):
+                    return tuple(r._data if isinstance(r, Tensor) else r for r in res)
         return res
 
 

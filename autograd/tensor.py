@@ -339,6 +339,12 @@ class Tensor:
                                "view; call .clone() first")
         np.copyto(self._data, out._data, casting="unsafe")
         self._version[0] += 1
+        if node is not None and node._saved:
+            # The node saved its output (e.g. tanh_): that output is now this tensor, so a
+            # later in-place change of this tensor must invalidate it (version check).
+            for k, entry in enumerate(node._saved):
+                if entry[0] == 1 and entry[2] is out._version:
+                    node._saved[k] = (1, entry[1], self._version, self._version[0])
         if node is not None:
             self.grad_fn = node
             self._out_idx = out._out_idx
@@ -442,7 +448,9 @@ class Tensor:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation (fill_).")
         if grad_mode.enabled and self._requires_grad:
-            return self._inplace(lambda a: _ops.full_like(a, value), op="fill_")
+            # where(all-False, self, value): the overwritten value gets a zero gradient
+            return self._inplace(lambda a: _ops.where(np.zeros(a.shape, bool), a, value),
+                                 op="fill_")
         self._data[...] = value._data if isinstance(value, Tensor) else value
         self._version[0] += 1
         return self
@@ -480,6 +488,9 @@ class Tensor:
         return self
 
     def __iadd__(self, other):
+        if self.grad_fn is not None and isinstance(other, Tensor) and other.grad_fn is not None:
+            from .graph import check_accumulation      # warns on `total += loss` (graph leak)
+            check_accumulation(self, other)
         return self.add_(other)
 
     def __isub__(self, other):
@@ -560,11 +571,12 @@ class Tensor:
         return t
 
     # ---- operators --------------------------------------------------------------------
+    # the hot path: straight to promotion/broadcast and the primitive
     def __add__(self, o):
-        return _ops.add(self, o)
+        return _Add.apply(*_prepare("add", self, o))
 
     def __radd__(self, o):
-        return _ops.add(o, self)
+        return _Add.apply(*_prepare("add", o, self))
 
     def __sub__(self, o):
         return _ops.sub(self, o)
@@ -573,10 +585,10 @@ class Tensor:
         return _ops.sub(o, self)
 
     def __mul__(self, o):
-        return _ops.mul(self, o)
+        return _Mul.apply(*_prepare("mul", self, o))
 
     def __rmul__(self, o):
-        return _ops.mul(o, self)
+        return _Mul.apply(*_prepare("mul", o, self))
 
     def __truediv__(self, o):
         return _ops.div(self, o)
@@ -745,24 +757,79 @@ _TYPE_NAMES = {np.dtype(np.float32): "autograd.FloatTensor",
                np.dtype(np.bool_): "autograd.BoolTensor"}
 
 
+_PRINT = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80}
+
+
+def _summarize(a: np.ndarray, edge: int) -> np.ndarray:
+    """The elements a summarized repr shows (first and last ``edge`` along each dim)."""
+    for d in range(a.ndim):
+        if a.shape[d] > 2 * edge:
+            a = np.concatenate([np.take(a, range(edge), d),
+                                np.take(a, range(a.shape[d] - edge, a.shape[d]), d)], d)
+    return a
+
+
+def _element_formatter(a: np.ndarray):
+    """torch's rule: one width for all elements; floats print as ints ('1.'), fixed (4
+    decimals) or scientific, chosen from the nonzero finite magnitudes."""
+    prec = _PRINT["precision"]
+    if a.dtype.kind != "f":
+        strs = [str(v) for v in a.reshape(-1).tolist()]
+        width = max([1] + [len(s) for s in strs])
+        return lambda v: str(v).rjust(width)
+    v = a.reshape(-1).astype(np.float64)
+    nz = np.abs(v[np.isfinite(v) & (v != 0)])
+    if nz.size == 0:
+        int_mode, sci = True, False
+    else:
+        int_mode = bool(np.all(v[np.isfinite(v)] == np.ceil(v[np.isfinite(v)])))
+        mx, mn = nz.max(), nz.min()
+        sci = bool(mx / mn > 1000.0 or mx > 1e8 or mn < 1e-4)
+    vals = v[np.isfinite(v) & (v != 0)].tolist()
+    if sci:
+        width = max([1] + [len(f"{x:.{prec}e}") for x in vals])
+        return lambda x: f"{x:{width}.{prec}e}"
+    if int_mode:
+        width = max([1] + [len(f"{x:.0f}") + 1 for x in vals])
+        return lambda x: (f"{x:.0f}" + ("" if x != x or x in (float("inf"), float("-inf"))
+                                        else ".")).rjust(width)
+    width = max([1] + [len(f"{x:.{prec}f}") for x in vals])
+    return lambda x: f"{x:.{prec}f}".rjust(width)
+
+
+def _format_body(a: np.ndarray, fmt, indent: int, summarize: bool) -> str:
+    edge = _PRINT["edgeitems"]
+    if a.ndim == 0:
+        return fmt(a.item())
+    n = a.shape[0]
+    cut = summarize and n > 2 * edge
+    if a.ndim == 1:
+        items = a.tolist()
+        data = ([fmt(x) for x in items[:edge]] + [" ..."] + [fmt(x) for x in items[-edge:]]
+                if cut else [fmt(x) for x in items])
+        width = len(fmt(items[0])) if items else 1
+        per_line = builtin_max(1, (_PRINT["linewidth"] - indent) // (width + 2))
+        lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = list(range(edge)) + [None] + list(range(n - edge, n)) if cut else range(n)
+    parts = ["..." if i is None else _format_body(a[i], fmt, indent + 1, summarize)
+             for i in rows]
+    return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
+
+builtin_max = max
+
+
 def _format_tensor(t: Tensor) -> str:
+    """torch's repr: ``tensor([ 1.0000, -2.0000], dtype=..., requires_grad=True)``."""
     a = t._data
     kind = a.dtype.kind
-    if kind == "f":
-        finite = a[np.isfinite(a)]
-        if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
-            fmt = {"float_kind": lambda v: (f"{v:.0f}." if np.isfinite(v) else str(v))}
-        else:
-            big = finite.size and (np.abs(finite).max() >= 1e8 or
-                                   0 < np.abs(finite[finite != 0]).min(initial=1) < 1e-4)
-            fmt = {"float_kind": (lambda v: f"{v:.4e}") if big else (lambda v: f"{v:.4f}")}
-        body = np.array2string(a, separator=", ", prefix="tensor(", formatter=fmt,
-                               threshold=1000, edgeitems=3)
-    elif kind == "b":
-        body = np.array2string(a, separator=", ", prefix="tensor(", threshold=1000,
-                               formatter={"bool": lambda v: "True" if v else "False"})
+    summarize = a.size > _PRINT["threshold"]
+    if a.size == 0:
+        body = "[]"
     else:
-        body = np.array2string(a, separator=", ", prefix="tensor(", threshold=1000)
+        shown = _summarize(a, _PRINT["edgeitems"]) if summarize else a
+        body = _format_body(a, _element_formatter(shown), len("tensor("), summarize)
     extras = []
     default = _dt.default_np()
     if not ((kind == "f" and a.dtype == default) or a.dtype == np.int64 or kind == "b"):
@@ -777,3 +844,19 @@ def _format_tensor(t: Tensor) -> str:
 
 
 from . import ops as _ops  # noqa: E402  (ops build on Tensor)
+from .ops.elementwise import Add as _Add, Mul as _Mul  # noqa: E402
+from .ops._util import prepare as _prepare  # noqa: E402
+
+
+def _make_inplace_unary(name):
+    def method(self):
+        return self._inplace(getattr(_ops, name), op=name + "_")
+    method.__name__ = name + "_"
+    return method
+
+
+for _n in ("sin", "cos", "tan", "log1p", "log2", "log10", "expm1", "rsqrt", "reciprocal",
+           "floor", "ceil", "round", "trunc", "sign", "square", "sinh", "cosh", "atan", "asin",
+           "acos", "frac"):
+    if _n + "_" not in Tensor.__dict__:
+        setattr(Tensor, _n + "_", _make_inplace_unary(_n))

@@ -99,6 +99,20 @@ def broadcast_shape(op: str, *shapes):
 def prepare(op: str, *xs, dtype=None):
     """Promote operands to one dtype (torch rules) and broadcast the ones that need a gradient
     (an Expand node); constants stay small, numpy broadcasts them in the forward."""
+    if dtype is None and len(xs) == 2:
+        # fast paths (the hot path of every binary op): equal tensors, float tensor (op) scalar
+        a, b = xs
+        if isinstance(a, Tensor):
+            ad = a._data
+            if isinstance(b, Tensor):
+                bd = b._data
+                if ad.dtype == bd.dtype and ad.shape == bd.shape:
+                    return xs
+            elif (type(b) is float or type(b) is int) and ad.dtype.kind == "f":
+                return a, np.asarray(b, ad.dtype)
+        elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) and \
+                b._data.dtype.kind == "f":
+            return np.asarray(a, b._data.dtype), b
     if dtype is None:
         d0 = None
         same = True

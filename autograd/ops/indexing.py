@@ -300,7 +300,7 @@ def _scatter_check(op, x, d, idx, src):
 def scatter_add(input, dim, index, src):
     x = U.as_tensor_arg(input)
     d, idx = _check_index("scatter_add", x, dim, index)
-    x, src = U.prepare("scatter_add", x, U.as_tensor_arg(src), dtype=x._data.dtype)
+    src = U.cast(U.as_tensor_arg(src), x._data.dtype)
     _scatter_check("scatter_add", x, d, idx, src)
     return ScatterAdd.apply(x, d, idx, src)
 

@@ -31,7 +31,10 @@ def _mm_error(op, a, b, detail):
 
 
 def matmul(input, other):
-    a, b = U.prepare("matmul", U.as_tensor_arg(input), U.as_tensor_arg(other))
+    a, b = U.as_tensor_arg(input), U.as_tensor_arg(other)
+    if a._data.dtype != b._data.dtype:         # promote dtypes only: shapes are matmul's own
+        d = U.result_dtype(a, b)
+        a, b = U.cast(a, d), U.cast(b, d)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul(): both arguments need to be at least 1D, but they are "
                            f"{a.ndim}D and {b.ndim}D")

@@ -325,7 +325,10 @@ def cat(tensors, dim=0):
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
     # legacy: 1-d empty tensors are skipped, as PyTorch
     tensors = [U.as_tensor_arg(t) for t in tensors]
-    kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    if all(t.ndim == 1 for t in tensors):
+        kept = tensors
+    else:
+        kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
     ref = kept[0]
     d = U.wrap_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(kept):

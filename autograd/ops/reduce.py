@@ -381,7 +381,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == float("-inf"):
         return amin(_abs(x), dims, keepdim)
     if p == 0:
-        return sum((x != 0).to(x.dtype), dims, keepdim)
+        from .elementwise import ZeroGrad     # count of nonzeros: gradient zero, as torch
+        return sum(ZeroGrad.apply(x, lambda a: (a != 0).astype(a.dtype)), dims, keepdim)
     if p == 1:
         return sum(_abs(x), dims, keepdim)
     if isinstance(p, str):

@@ -1,1 +1,270 @@
-__all__ = []
+"""Normalisation functions of nn.functional: batch_norm, layer_norm, group_norm,
+instance_norm, rms_norm (torch.nn.functional)."""
+from __future__ import annotations
+
+import numpy as np
+
+from autograd import grad_mode
+from autograd import ops as _ops
+from autograd.function import Function
+from autograd.ops import _util as U
+from autograd.tensor import Tensor
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm",
+           "local_response_norm"]
+
+
+def _t(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x))
+
+
+class Normalize(Function):
+    """out = (x - mean) / sqrt(var + eps) * w + b, mean/var (biased) over ``axes``.
+
+    w, b (or None) are already shaped to broadcast against x. One node instead of ~10: the
+    backward is the closed form; in create_graph mode it recomputes the statistics from x with
+    Tensor ops so that it is itself differentiable."""
+    _raw = True
+
+    @staticmethod
+    def forward(ctx, x, w, b, axes, eps):
+        mean = x.mean(axis=axes, keepdims=True)
+        xc = x - mean
+        var = (xc * xc).mean(axis=axes, keepdims=True)
+        invstd = 1.0 / np.sqrt(var + eps)
+        xhat = xc * invstd
+        out = xhat
+        if w is not None:
+            out = out * w
+        if b is not None:
+            out = out + b
+        ctx.save_for_backward(x, w, xhat, invstd)
+        ctx.meta = (axes, eps)
+        ctx.stats = (mean, var)       # read (not kept) by batch_norm for the running update
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, xhat, invstd = ctx.saved_tensors
+        axes, eps = ctx.meta
+        n = ctx.needs_input_grad
+        if U.is_t(g):                 # differentiable path: rebuild stats from x
+            mean = x.mean(axis=axes, keepdims=True)
+            xc = x - mean
+            var = (xc * xc).mean(axis=axes, keepdims=True)
+            invstd = (var + eps) ** -0.5
+            xhat = xc * invstd
+        gw = U.sum_to(g * xhat, w.shape) if w is not None and n[1] else None
+        gb = U.sum_to(g, tuple(ctx._in_meta[2][0])) if n[2] else None
+        gx = None
+        if n[0]:
+            gxhat = g * w if w is not None else g
+            m = 1
+            for a in axes:
+                m *= x.shape[a]
+            s1 = gxhat.mean(axis=axes, keepdims=True)
+            s2 = (gxhat * xhat).mean(axis=axes, keepdims=True)
+            gx = (gxhat - s1 - xhat * s2) * invstd
+        return gx, gw, gb, None, None
+
+
+def _affine_shape(x: Tensor, ch_dim: int = 1):
+    shape = [1] * x.ndim
+    shape[ch_dim] = x.shape[ch_dim]
+    return tuple(shape)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise over every dim but 1 (channels). input: (N, C, *). Training uses the batch's
+    biased variance and updates the running stats (in place) with the unbiased one; eval uses
+    the running stats (torch.nn.functional.batch_norm)."""
+    x = _t(input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm(): expected at least 2D input (got {x.ndim}D input)")
+    c = x.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise RuntimeError(f"batch_norm(): {name} should contain {c} elements not "
+                               f"{t.numel()} (input {tuple(x.shape)})")
+    bshape = _affine_shape(x)
+    w = None if weight is None else _t(weight).reshape(bshape)
+    b = None if bias is None else _t(bias).reshape(bshape)
+    if training:
+        size = x.numel() // c
+        if size <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {x.shape}")
+        axes = (0,) + tuple(range(2, x.ndim))
+        node_out = Normalize.apply(x, w, b, axes, float(eps))
+        if running_mean is not None or running_var is not None:
+            _update_running(x, axes, running_mean, running_var, momentum, node_out)
+        return node_out
+    if running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm(): running_mean and running_var must be defined in "
+                           "evaluation mode")
+    rm = _t(running_mean)._data.reshape(bshape)
+    rv = _t(running_var)._data.reshape(bshape)
+    scale = Tensor._make((1.0 / np.sqrt(rv + eps)).astype(x._data.dtype))
+    out = (x - Tensor._make(rm.astype(x._data.dtype, copy=False))) * scale
+    if w is not None:
+        out = out * w
+    if b is not None:
+        out = out + b
+    return out
+
+
+def _update_running(x, axes, running_mean, running_var, momentum, out):
+    node = out.grad_fn
+    if node is not None and hasattr(node, "stats"):
+        mean, var = node.stats
+        del node.stats
+    else:
+        xa = x._data
+        mean = xa.mean(axis=axes, keepdims=True)
+        var = ((xa - mean) ** 2).mean(axis=axes, keepdims=True)
+    n = x.numel() // x.shape[1]
+    m = float(momentum)
+    with grad_mode.no_grad():
+        if running_mean is not None:
+            rm = running_mean._data
+            rm *= (1.0 - m)
+            rm += (m * mean.reshape(-1)).astype(rm.dtype, copy=False)
+            running_mean._version[0] += 1
+        if running_var is not None:
+            rv = running_var._data
+            rv *= (1.0 - m)
+            rv += (m * var.reshape(-1) * (n / (n - 1.0))).astype(rv.dtype, copy=False)
+            running_var._version[0] += 1
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the trailing dims ``normalized_shape`` (torch.nn.functional.layer_norm)."""
+    x = _t(input)
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    ns = tuple(normalized_shape)
+    k = len(ns)
+    if k == 0 or x.ndim < k or tuple(x.shape[-k:]) != ns:
+        raise RuntimeError(f"layer_norm(): Given normalized_shape={list(ns)}, expected input "
+                           f"with shape [*, {', '.join(map(str, ns))}], but got input of size "
+                           f"{list(x.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != ns:
+            raise RuntimeError(f"layer_norm(): {name} of shape {tuple(t.shape)} does not match "
+                               f"normalized_shape {ns}")
+    axes = tuple(range(x.ndim - k, x.ndim))
+    return Normalize.apply(x, None if weight is None else _t(weight),
+                           None if bias is None else _t(bias), axes, float(eps))
+
+
+def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Normalise each group of C // num_groups channels (per sample). input: (N, C, *)."""
+    x = _t(input)
+    if x.ndim < 2:
+        raise RuntimeError(f"group_norm(): Expected at least 2 dimensions for input tensor but "
+                           f"received {x.ndim}")
+    n, c = x.shape[0], x.shape[1]
+    if c % num_groups:
+        raise RuntimeError(f"group_norm(): Expected number of channels in input to be divisible "
+                           f"by num_groups, but got input of shape {list(x.shape)} and "
+                           f"num_groups={num_groups}")
+    y = Normalize.apply(x.reshape(n, num_groups, -1), None, None, (2,), float(eps))
+    y = y.reshape(x.shape)
+    bshape = _affine_shape(x)
+    if weight is not None:
+        y = y * _t(weight).reshape(bshape)
+    if bias is not None:
+        y = y + _t(bias).reshape(bshape)
+    return y
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats: bool = True, momentum: float = 0.1,
+                  eps: float = 1e-5) -> Tensor:
+    """Normalise each (sample, channel) over its spatial dims. input: (N, C, *)."""
+    x = _t(input)
+    if not use_input_stats:
+        return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+    axes = tuple(range(2, x.ndim))
+    if not axes:
+        raise ValueError("instance_norm(): expected input with spatial dims (N, C, *)")
+    bshape = _affine_shape(x)
+    w = None if weight is None else _t(weight).reshape(bshape)
+    b = None if bias is None else _t(bias).reshape(bshape)
+    out = Normalize.apply(x, w, b, axes, float(eps))
+    if running_mean is not None or running_var is not None:
+        node = out.grad_fn
+        if node is not None and hasattr(node, "stats"):
+            mean, var = node.stats
+            del node.stats
+        else:
+            mean = x._data.mean(axis=axes, keepdims=True)
+            var = ((x._data - mean) ** 2).mean(axis=axes, keepdims=True)
+        n = int(np.prod(x.shape[2:]))
+        mean_c = mean.reshape(x.shape[0], x.shape[1]).mean(0)
+        var_c = (var.reshape(x.shape[0], x.shape[1]) * (n / max(n - 1.0, 1.0))).mean(0)
+        m = float(momentum)
+        with grad_mode.no_grad():
+            if running_mean is not None:
+                running_mean._data[...] = (1 - m) * running_mean._data + m * mean_c
+                running_mean._version[0] += 1
+            if running_var is not None:
+                running_var._data[...] = (1 - m) * running_var._data + m * var_c
+                running_var._version[0] += 1
+    return out
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None) -> Tensor:
+    """x / sqrt(mean(x^2 over normalized_shape) + eps) * weight (torch.nn.functional.rms_norm);
+    eps None means the dtype's machine epsilon."""
+    x = _t(input)
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    ns = tuple(normalized_shape)
+    k = len(ns)
+    if x.ndim < k or tuple(x.shape[-k:]) != ns:
+        raise RuntimeError(f"rms_norm(): Given normalized_shape={list(ns)}, expected input with "
+                           f"shape [*, {', '.join(map(str, ns))}], but got input of size "
+                           f"{list(x.shape)}")
+    if eps is None:
+        eps = float(np.finfo(x._data.dtype).eps)
+    dims = tuple(range(x.ndim - k, x.ndim))
+    out = x * _ops.rsqrt(_ops.mean(x * x, dims, keepdim=True) + eps)
+    if weight is not None:
+        out = out * weight
+    return out
+
+
+def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """x / (k + alpha/size * sum of x^2 over `size` neighbouring channels)^beta."""
+    x = _t(input)
+    if x.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)")
+    c = x.shape[1]
+    sq = x * x
+    pad_lo, pad_hi = size // 2, (size - 1) // 2
+    parts = []
+    zshape = list(x.shape)
+    for off in range(-pad_lo, pad_hi + 1):
+        lo, hi = max(0, off), min(c, c + off)
+        if hi <= lo:
+            continue
+        piece = _ops.narrow(sq, 1, lo, hi - lo)
+        before, after = lo - off, c - (hi - off)
+        chunks = []
+        if before:
+            zshape[1] = before
+            chunks.append(Tensor._make(np.zeros(zshape, x._data.dtype)))
+        chunks.append(piece)
+        if after:
+            zshape[1] = after
+            chunks.append(Tensor._make(np.zeros(zshape, x._data.dtype)))
+        parts.append(_ops.cat(chunks, 1) if len(chunks) > 1 else piece)
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    div = (total * (alpha / size) + k) ** beta
+    return x / div

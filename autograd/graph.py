@@ -1,0 +1,1127 @@
+"""Inspect the graph behind a tensor: op names, shapes, saved tensors, FLOPs; text, DOT, HTML.
+
+    import autograd
+    from autograd import graph
+    loss = ((w @ x).relu() - y).pow(2).mean()
+    print(graph.tree(loss))            # text tree (micrograd-style values/grads on small graphs)
+    dot = graph.to_dot(loss)           # Graphviz DOT text (no graphviz needed)
+    graph.to_html(loss, "g.html")      # one self-contained file: pan, zoom, collapse by module
+    graph.render(loss, "g.svg")        # via the Graphviz `dot` program when installed
+    with graph.record(model):          # attribute nodes to nn modules (and keep values/grads)
+        loss = crit(model(x), y)
+    graph.live_stats()                 # nodes and bytes held alive by saved tensors
+
+The observer hub: ``autograd.function.observer`` is one slot; the tools here (profiler, anomaly
+mode, summary, FlopCounter, record) share it through :func:`add_observer`, so they can be
+active together. Each client may define ``forward(cls, args, fn)`` (returns ``fn(*args)``),
+``backward(node, fn)`` (returns ``fn()``) and ``on_node(node)``.
+
+FLOP conventions (the rule table ``FLOP_RULES``, keyed by the Function class name):
+matmul 2*m*n*k (MACs = m*n*k); conv 2*MACs with MACs = numel(out) * C_in/groups * prod(kernel);
+elementwise ops numel(out); reductions numel(in) (softmax-like: 5 per element); data movement 0;
+ops without a rule count 0 and are marked ``?``. Backward: a matmul/conv costs one forward per
+input that needs a gradient (so 2x forward when both dX and dW are needed, as PyTorch's
+FlopCounterMode counts); elementwise numel(out) per input needing a gradient.
+"""
+from __future__ import annotations
+
+import html as _html
+import json
+import os
+import re
+import shutil
+import subprocess
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import function as _function
+from .function import Function
+from .tensor import Tensor
+
+__all__ = ["Graph", "NodeInfo", "OpCost", "tree", "to_dot", "to_html", "render", "record",
+           "live_stats", "FlopCounter", "FLOP_RULES", "register_flop_rule", "op_cost",
+           "add_observer", "remove_observer", "module_scope", "check_accumulation"]
+
+
+# ================================================================ observer hub
+class _Hub:
+    """Fans ``function.observer`` calls out to every active client (nested, first = outermost)."""
+
+    def __init__(self):
+        self.clients = []
+        self.foreign = None      # an observer someone else installed before us: kept innermost
+        self.depth = 0           # nesting of Function.apply calls (>1: inside a Function)
+
+    def __call__(self, cls, args, fn):
+        chain = fn
+        if self.foreign is not None:
+            chain = _bind_fwd(self.foreign, cls, chain)
+        for c in reversed(self.clients):
+            f = getattr(c, "forward", None)
+            if f is not None:
+                chain = _bind_fwd(f, cls, chain)
+        self.depth += 1
+        try:
+            return chain(*args)
+        finally:
+            self.depth -= 1
+
+    def backward(self, node, fn):
+        chain = fn
+        if self.foreign is not None and hasattr(self.foreign, "backward"):
+            chain = _bind_bwd(self.foreign.backward, node, chain)
+        for c in reversed(self.clients):
+            b = getattr(c, "backward", None)
+            if b is not None:
+                chain = _bind_bwd(b, node, chain)
+        return chain()
+
+    def on_node(self, node):
+        if self.foreign is not None and hasattr(self.foreign, "on_node"):
+            self.foreign.on_node(node)
+        for c in self.clients:
+            f = getattr(c, "on_node", None)
+            if f is not None:
+                f(node)
+
+
+def _bind_fwd(f, cls, inner):
+    return lambda *a: f(cls, a, inner)
+
+
+def _bind_bwd(b, node, inner):
+    return lambda: b(node, inner)
+
+
+_hub = _Hub()
+
+
+def add_observer(client) -> None:
+    """Activate ``client`` (see module docstring) alongside the other observers."""
+    cur = _function.observer
+    if cur is not _hub:
+        _hub.foreign = cur
+        _function.observer = _hub
+    if client not in _hub.clients:
+        _hub.clients.append(client)
+
+
+def remove_observer(client) -> None:
+    if client in _hub.clients:
+        _hub.clients.remove(client)
+    if not _hub.clients and _function.observer is _hub:
+        _function.observer = _hub.foreign       # zero overhead again when nobody listens
+        _hub.foreign = None
+
+
+# ================================================================ FLOP rules
+@dataclass
+class OpCost:
+    """Cost of one op. ``macs``: multiply-accumulates of matmul/conv-like ops. ``flops``: all
+    floating-point ops (2*macs + elementwise/reduction work). ``mm_flops``: only the
+    matmul/conv part (PyTorch FlopCounterMode's convention). Backward likewise."""
+    macs: int = 0
+    flops: int = 0
+    mm_flops: int = 0
+    bwd_flops: int = 0
+    bwd_mm_flops: int = 0
+    known: bool = True
+
+    def __iadd__(self, o):
+        self.macs += o.macs
+        self.flops += o.flops
+        self.mm_flops += o.mm_flops
+        self.bwd_flops += o.bwd_flops
+        self.bwd_mm_flops += o.bwd_mm_flops
+        self.known = self.known and o.known
+        return self
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n
+
+
+def _need(needs, i):
+    return bool(needs) and i < len(needs) and bool(needs[i])
+
+
+def _n_need(needs, positions):
+    return sum(1 for i in positions if _need(needs, i))
+
+
+def _mm_cost(macs, out_numel, needs, bias_pos=None):
+    bwd_macs = macs * _n_need(needs, (0, 1))
+    bias_bwd = out_numel if bias_pos is not None and _need(needs, bias_pos) else 0
+    bias_fwd = out_numel if bias_pos is not None else 0
+    return OpCost(macs, 2 * macs + bias_fwd, 2 * macs, 2 * bwd_macs + bias_bwd, 2 * bwd_macs)
+
+
+def _rule_matmul(ins, outs, needs, node):
+    a, b = ins[0], ins[1]
+    k = a[-1] if a is not None else (b[-2] if b is not None and len(b) > 1 else None)
+    if k is None:
+        return None
+    return _mm_cost(_numel(outs[0]) * int(k), _numel(outs[0]), needs)
+
+
+def _rule_linear(ins, outs, needs, node):
+    w = ins[1] if len(ins) > 1 else None
+    x = ins[0]
+    k = w[-1] if w is not None else (x[-1] if x is not None else None)
+    if k is None:
+        return None
+    return _mm_cost(_numel(outs[0]) * int(k), _numel(outs[0]), needs,
+                    bias_pos=2 if len(ins) > 2 and ins[2] is not None else None)
+
+
+def _weight_of(ins, x_ndim):
+    for s in ins[1:]:
+        if s is not None and len(s) == x_ndim:
+            return s
+    return None
+
+
+def _rule_conv(ins, outs, needs, node):
+    x = ins[0]
+    if x is None:
+        return None
+    w = _weight_of(ins, len(x))
+    if w is None:
+        return None
+    macs = _numel(outs[0]) * _numel(w[1:])
+    bias = next((i for i in range(2, len(ins)) if ins[i] is not None and len(ins[i]) == 1), None)
+    return _mm_cost(macs, _numel(outs[0]), needs, bias_pos=bias)
+
+
+def _rule_conv_transpose(ins, outs, needs, node):
+    x = ins[0]
+    if x is None:
+        return None
+    w = _weight_of(ins, len(x))
+    if w is None:
+        return None
+    macs = _numel(x) * _numel(w[1:])
+    return _mm_cost(macs, _numel(outs[0]), needs)
+
+
+def _rule_conv_weight_grad(ins, outs, needs, node):
+    g = ins[1] if len(ins) > 1 else None          # (x, g, wshape, geo) -> dW
+    if g is None:
+        return None
+    macs = _numel(g) * _numel(outs[0][1:])
+    return _mm_cost(macs, _numel(outs[0]), needs)
+
+
+def _rule_elementwise(ins, outs, needs, node):
+    n = sum(_numel(o) for o in outs if o is not None)
+    k = sum(1 for i in range(len(ins)) if _need(needs, i))
+    return OpCost(0, n, 0, n * k, 0)
+
+
+def _rule_reduce(ins, outs, needs, node, per=1):
+    n = max([_numel(s) for s in ins if s is not None] + [_numel(outs[0])])
+    return OpCost(0, per * n, 0, per * n if _need(needs, 0) else 0, 0)
+
+
+def _rule_zero(ins, outs, needs, node):
+    return OpCost()
+
+
+def _rule_softmax(ins, outs, needs, node):
+    return _rule_reduce(ins, outs, needs, node, per=5)
+
+
+FLOP_RULES: dict = {"ConvNd": _rule_conv, "ConvTransposeNd": _rule_conv_transpose,
+                    "ConvWeightGrad": _rule_conv_weight_grad, "MatMul": _rule_matmul, "Mm": _rule_matmul, "Bmm": _rule_matmul,
+                    "Linear": _rule_linear, "Addmm": _rule_linear}
+for _n in ("Add Sub Mul Div Neg PowScalar Pow Exp Log Log2 Log10 Log1p Expm1 Sqrt Rsqrt "
+           "Reciprocal Abs Sin Cos Tan Tanh Sinh Cosh Atan Asin Acos Sigmoid Relu Clamp Where "
+           "Maximum Minimum LeakyRelu Elu Gelu Silu Softplus Hardtanh Dropout Threshold "
+           "Addcmul Lerp").split():
+    FLOP_RULES[_n] = _rule_elementwise
+for _n in "Sum Mean Prod AMax AMin Norm2 Cumsum Var Std".split():
+    FLOP_RULES[_n] = _rule_reduce
+for _n in "Softmax LogSoftmax LogSumExp CrossEntropy NllLoss".split():
+    FLOP_RULES[_n] = _rule_softmax
+for _n in ("Reshape Permute Expand Repeat Cat Flip GetItem IndexAddZeros IndexPut Gather "
+           "Scatter ScatterAdd ToDtype Clone ZeroGrad View Pad Stack Split Slice Narrow "
+           "Embedding _Unfold _Fold _Embed _GatherPad _ScatterPad PlaneScatter PlaneGather "
+           "Fold Unfold _BackwardHookFn").split():
+    FLOP_RULES[_n] = _rule_zero
+for _n in "_BCE _IndexLoss _SmoothL1".split():
+    FLOP_RULES[_n] = _rule_softmax
+FLOP_RULES["_MaskMul"] = _rule_elementwise
+
+
+def register_flop_rule(name: str, rule=None):
+    """``register_flop_rule("MyOp", fn)`` or as a decorator. ``fn(ins, outs, needs, node)``
+    gets the input shapes (None for non-tensors), the output shapes, ``needs_input_grad`` and
+    the node (or None) and returns an :class:`OpCost` (or None: unknown)."""
+    if rule is None:
+        return lambda f: register_flop_rule(name, f) or f
+    FLOP_RULES[name] = rule
+    return rule
+
+
+def _find_rule(name, cls=None):
+    r = FLOP_RULES.get(name)
+    if r is not None:
+        return r
+    if cls is not None and any(b.__name__ == "_Elementwise" for b in cls.__mro__[1:]):
+        return _rule_elementwise                 # nn.functional's unary activations
+    low = name.lower()
+    if "loss" in low:
+        return _rule_softmax
+    if "conv" in low:
+        return _rule_conv_transpose if "transpose" in low else _rule_conv
+    if "pool" in low:
+        return _rule_reduce
+    if "norm" in low:                      # batch/layer/group norm: a handful per element
+        return lambda i, o, n, nd: _rule_reduce(i, o, n, nd, per=5)
+    return None
+
+
+def op_cost(cls_or_name, ins, outs, needs=(), node=None) -> OpCost:
+    """The cost of one op from its class (or name) and shapes, per ``FLOP_RULES``."""
+    name = cls_or_name if isinstance(cls_or_name, str) else cls_or_name.__name__
+    rule = _find_rule(name, None if isinstance(cls_or_name, str) else cls_or_name)
+    if rule is None:
+        return OpCost(known=False)
+    try:
+        c = rule(list(ins), list(outs), needs, node)
+    except Exception:                      # a rule must never break the user's program
+        c = None
+    return OpCost(known=False) if c is None else c
+
+
+def _node_cost(node) -> OpCost:
+    c = node.__dict__.get("_cost")
+    if c is not None:
+        return c
+    ins = [m[0] if m is not None else None for m in getattr(node, "_in_meta", ())]
+    outs = [m[0] for m in node._out_meta if m is not None]
+    if not outs:
+        return OpCost(known=False)
+    return op_cost(type(node), ins, outs, node.needs_input_grad, node)
+
+
+def _shapes_of(seq):
+    return [tuple(a._data.shape) if isinstance(a, Tensor) else None for a in seq]
+
+
+def _out_tensors(out):
+    return [o for o in (out if isinstance(out, tuple) else (out,)) if isinstance(o, Tensor)]
+
+
+def _new_node(cls, outs):
+    for o in outs:
+        n = o.grad_fn
+        if n is not None and type(n) is cls:
+            return n
+    return None
+
+
+# ================================================================ FlopCounter
+class FlopCounter:
+    """Count FLOPs of the ops run inside (like torch.utils.flop_counter.FlopCounterMode):
+    forward ops as they run, backward ops as the engine runs them.
+
+        with FlopCounter() as fc:
+            model(x).sum().backward()
+        fc.get_total_flops()          # conv/matmul only, 2 per MAC (FlopCounterMode's count)
+        fc.total_flops_all            # + elementwise/reduction work
+    """
+
+    def __init__(self, display: bool = False):
+        self.display = display
+        self.fwd = OpCost()
+        self.bwd_mm = 0
+        self.bwd_all = 0
+        self.by_op = {}
+        self._in_bwd = 0
+
+    def forward(self, cls, args, fn):
+        out = fn(*args)
+        # raw primitives only (a user Function's inner ops are counted instead), and not the
+        # ops a create_graph backward runs (the backward rule already counts those)
+        if cls._raw and not self._in_bwd:
+            outs = _out_tensors(out)
+            c = op_cost(cls, _shapes_of(args), [tuple(o._data.shape) for o in outs])
+            self.fwd += c
+            self.by_op[cls.__name__] = self.by_op.get(cls.__name__, 0) + c.mm_flops
+        return out
+
+    def backward(self, node, fn):
+        self._in_bwd += 1
+        try:
+            res = fn()
+        finally:
+            self._in_bwd -= 1
+        if type(node)._raw:
+            c = _node_cost(node)
+            self.bwd_mm += c.bwd_mm_flops
+            self.bwd_all += c.bwd_flops
+            k = node.name()
+            self.by_op[k] = self.by_op.get(k, 0) + c.bwd_mm_flops
+        return res
+
+    def get_total_flops(self) -> int:
+        return self.fwd.mm_flops + self.bwd_mm
+
+    @property
+    def total_flops_all(self) -> int:
+        return self.fwd.flops + self.bwd_all
+
+    def get_flop_counts(self) -> dict:
+        return {k: v for k, v in self.by_op.items() if v}
+
+    def __enter__(self):
+        add_observer(self)
+        return self
+
+    def __exit__(self, *exc):
+        remove_observer(self)
+        if self.display:
+            print(f"FLOPs (conv/matmul, fwd+bwd): {_fmt_num(self.get_total_flops())}")
+        return False
+
+
+# ================================================================ module scopes + record
+_scope = []            # names of the nn modules whose forward is running (innermost last)
+
+
+def module_scope():
+    """The dotted path of the innermost module running now ('' outside any)."""
+    return _scope[-1] if _scope else ""
+
+
+def _hook_modules(model, prefix=""):
+    """Forward pre/post hooks that maintain the module-scope stack; returns handles."""
+    handles = []
+    for name, m in model.named_modules():
+        path = (prefix + "." + name if prefix and name else prefix or name) or \
+            type(model).__name__
+
+        def pre(mod, inp, _p=path):
+            _scope.append(_p)
+
+        def post(mod, inp, out, _p=path):
+            if _scope and _scope[-1] == _p:
+                _scope.pop()
+        handles.append(m.register_forward_pre_hook(pre))
+        handles.append(m.register_forward_hook(post))
+    return handles
+
+
+class record:
+    """Context manager: nodes created inside are tagged with the nn module whose forward made
+    them (``node._module``), their FLOPs from the actual arguments, and (``values=True``, for
+    small graphs) summaries of their output values and of the gradients that flow through
+    them in backward. Pass the model (or several) to attribute modules.
+
+        with graph.record(model, values=True):
+            loss = crit(model(x), y)
+            loss.backward(retain_graph=True)
+        graph.to_html(loss, "g.html")
+    """
+
+    def __init__(self, *models, values: bool = False, max_values: int = 2000):
+        self.models = models
+        self.values = values
+        self.max_values = max_values
+        self._n = 0
+        self._handles = []
+
+    def __enter__(self):
+        for m in self.models:
+            self._handles += _hook_modules(m)
+        add_observer(self)
+        return self
+
+    def __exit__(self, *exc):
+        remove_observer(self)
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+        return False
+
+    def forward(self, cls, args, fn):
+        out = fn(*args)
+        outs = _out_tensors(out)
+        node = _new_node(cls, outs)
+        if node is not None:
+            node._cost = op_cost(cls, _shapes_of(args), [tuple(o._data.shape) for o in outs],
+                                 node.needs_input_grad, node)
+            if self.values and self._n < self.max_values:
+                self._n += 1
+                node._value = _summ(outs[0]._data)
+        return out
+
+    def on_node(self, node):
+        if _scope:
+            node._module = _scope[-1]
+
+    def backward(self, node, fn):
+        res = fn()
+        if self.values and "_value" in node.__dict__:
+            for e, g in zip(node._next, res):
+                if e is None or g is None:
+                    continue
+                child = e[0]
+                if isinstance(child, Function) and "_value" in child.__dict__:
+                    ga = g._data if isinstance(g, Tensor) else g
+                    acc = child.__dict__.get("_gacc")
+                    child._gacc = np.array(ga, dtype=np.float64) if acc is None else acc + ga
+        return res
+
+
+# ================================================================ snapshot of a graph
+@dataclass
+class NodeInfo:
+    idx: int
+    kind: str                  # "op", "leaf" (AccumulateGrad: a tensor that requires grad), "output"
+    name: str                  # MulBackward0 / AccumulateGrad / output
+    op: str                    # forward op (Mul) / "leaf" / "output"
+    shapes: list               # output shapes
+    dtype: str
+    saved: list = field(default_factory=list)   # (role, shape, dtype, nbytes)
+    saved_bytes: int = 0
+    freed: bool = False
+    cost: OpCost = field(default_factory=OpCost)
+    module: str = ""
+    value: str = ""
+    grad: str = ""
+    created: str = ""          # file:line (anomaly mode)
+
+    def label(self) -> str:
+        shp = ", ".join(_shape_str(s) for s in self.shapes)
+        return f"{self.name} {shp}"
+
+
+def _shape_str(s):
+    return "(" + ", ".join(str(int(d)) for d in s) + ("," if len(s) == 1 else "") + ")"
+
+
+def _fmt_bytes(n):
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024.0
+    return f"{n} B"
+
+
+def _fmt_num(n):
+    n = float(n)
+    for unit, f in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(n) >= f:
+            return f"{n / f:.2f}{unit}"
+    return f"{n:.0f}"
+
+
+def _summ(arr) -> str:
+    a = np.asarray(arr)
+    if a.size == 0:
+        return "[]"
+    if a.size == 1:
+        return f"{float(a.reshape(-1)[0]):.4g}"
+    if a.dtype.kind not in "fiub":
+        return ""
+    a = a.astype(np.float64, copy=False)
+    return (f"mean {a.mean():.3g} std {a.std():.3g} "
+            f"[{a.min():.3g}, {a.max():.3g}]")
+
+
+_NO_GRAPH = ("{what}: this tensor has no autograd graph (requires_grad=False: created from "
+             "data, under autograd.no_grad(), or detached), so there is nothing to show. Set "
+             "requires_grad=True on the inputs/parameters before computing it.")
+
+
+def _saved_info(node):
+    saved = node._saved
+    if saved is None:
+        return [], 0, bool(node._released)
+    out, total, seen = [], 0, set()
+    for kind, obj, _vr, _v in saved:
+        if kind == 0:
+            arr, role = obj._data, "input"
+        elif kind == 1:
+            arr, role = obj[1], "output"
+        else:
+            arr, role = obj, "const"
+        if not isinstance(arr, np.ndarray):
+            continue
+        out.append((role, tuple(arr.shape), str(arr.dtype), int(arr.nbytes)))
+        base = arr if arr.base is None else arr.base
+        if id(base) not in seen:
+            seen.add(id(base))
+            total += int(arr.nbytes)
+    return out, total, False
+
+
+def _trace_str(node):
+    tr = node.__dict__.get("_trace")
+    if not tr:
+        return ""
+    fr = tr[-1]
+    return f"{os.path.basename(fr.filename)}:{fr.lineno}"
+
+
+class Graph:
+    """A snapshot of the graph behind one or more tensors: ``nodes`` (:class:`NodeInfo`) and
+    ``edges`` (producer index, consumer index). Nodes are ordered consumers-first."""
+
+    def __init__(self, roots, names=None, values: bool | None = None, max_value_nodes=60):
+        roots = [roots] if isinstance(roots, Tensor) else list(roots)
+        self.roots = roots
+        self.nodes: list[NodeInfo] = []
+        self.edges: list[tuple] = []
+        self.objs = []
+        self.empty = all(r.grad_fn is None and not r._requires_grad for r in roots)
+        if self.empty:
+            return
+        index = {}
+        stack = []
+
+        def visit(obj):
+            k = id(obj)
+            if k not in index:
+                index[k] = len(self.objs)
+                self.objs.append(obj)
+                stack.append(obj)
+            return index[k]
+
+        out_idx = []
+        for i, r in enumerate(roots):
+            out_idx.append(len(self.objs))
+            self.objs.append(r)                  # the output tensor itself (a display node)
+        for i, r in enumerate(roots):
+            src = r.grad_fn if r.grad_fn is not None else (r if r._requires_grad else None)
+            if src is not None and src is not r:
+                self.edges.append((visit(src), out_idx[i], 0, r._out_idx))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Tensor):
+                continue
+            me = index[id(node)]
+            for pos, e in enumerate(node._next):
+                if e is None:
+                    continue
+                self.edges.append((visit(e[0]), me, pos, e[1]))
+        show_values = values if values is not None else len(self.objs) <= max_value_nodes
+        for i, obj in enumerate(self.objs):
+            if i < len(roots):
+                nm = (names[i] if names else None) or ("output" if len(roots) == 1 else
+                                                       f"output{i}")
+                d = obj._data
+                info = NodeInfo(i, "output", nm, "output", [tuple(d.shape)], str(d.dtype))
+                if show_values:
+                    info.value = _summ(d)
+                    if obj.grad is not None:
+                        info.grad = _summ(obj.grad._data)
+            elif isinstance(obj, Tensor):
+                d = obj._data
+                nm = "AccumulateGrad"
+                info = NodeInfo(i, "leaf", nm, "leaf", [tuple(d.shape)], str(d.dtype))
+                info.module = _leaf_names.get(id(obj), "")
+                if show_values:
+                    info.value = _summ(d)
+                    if obj.grad is not None:
+                        info.grad = _summ(obj.grad._data)
+            else:
+                metas = [m for m in obj._out_meta if m is not None]
+                info = NodeInfo(i, "op", obj.name(), type(obj).__name__,
+                                [tuple(m[0]) for m in metas],
+                                str(np.dtype(metas[0][1])) if metas else "")
+                info.saved, info.saved_bytes, info.freed = _saved_info(obj)
+                info.cost = _node_cost(obj)
+                info.module = obj.__dict__.get("_module", "")
+                info.created = _trace_str(obj)
+                if show_values or "_value" in obj.__dict__:
+                    info.value = obj.__dict__.get("_value", "")
+                    acc = obj.__dict__.get("_gacc")
+                    if acc is not None:
+                        info.grad = _summ(acc)
+            self.nodes.append(info)
+
+    # ---- summaries ----
+    def total_cost(self) -> OpCost:
+        t = OpCost()
+        for n in self.nodes:
+            if n.kind == "op":
+                t += n.cost
+        return t
+
+    def saved_bytes(self) -> int:
+        return sum(n.saved_bytes for n in self.nodes)
+
+    def __len__(self):
+        return len(self.nodes)
+
+    def __str__(self):
+        return self.text()
+
+    # ---- text ----
+    def text(self, max_nodes: int = 400) -> str:
+        if self.empty:
+            return _NO_GRAPH.format(what="graph")
+        children = [[] for _ in self.nodes]      # consumer -> producers (walk towards leaves)
+        for src, dst, pos, _ in sorted(self.edges, key=lambda e: (e[1], e[2])):
+            children[dst].append(src)
+        lines, shown = [], set()
+        n_roots = len(self.roots)
+        stack = [(r, "", True, True) for r in reversed(range(n_roots))]
+        while stack:
+            i, prefix, last, top = stack.pop()
+            n = self.nodes[i]
+            conn = "" if top else ("└─ " if last else "├─ ")
+            if i in shown:
+                lines.append(f"{prefix}{conn}{n.name} #{i} (shown above)")
+                continue
+            shown.add(i)
+            if len(shown) > max_nodes:
+                lines.append(f"{prefix}{conn}... ({len(self.nodes) - max_nodes} more nodes; "
+                             "use to_html() for big graphs)")
+                break
+            lines.append(f"{prefix}{conn}{self._describe(n)}")
+            kids = children[i]
+            sub = prefix + ("" if top else ("   " if last else "│  "))
+            for j, k in reversed(list(enumerate(kids))):
+                stack.append((k, sub, j == len(kids) - 1, False))
+        tot = self.total_cost()
+        lines.append(f"-- {len(self.nodes)} nodes, saved tensors {_fmt_bytes(self.saved_bytes())}"
+                     f", forward {_fmt_num(tot.flops)} FLOPs ({_fmt_num(tot.macs)} MACs), "
+                     f"backward {_fmt_num(tot.bwd_flops)} FLOPs"
+                     + ("" if tot.known else "; ? = op without a FLOP rule (counted 0)"))
+        return "\n".join(lines)
+
+    @staticmethod
+    def _describe(n: NodeInfo) -> str:
+        s = f"{n.name} #{n.idx} {' '.join(_shape_str(x) for x in n.shapes)} {n.dtype}"
+        if n.kind == "op":
+            c = n.cost
+            s += f" | {'?' if not c.known else _fmt_num(c.flops)} FLOPs"
+            if c.macs:
+                s += f" ({_fmt_num(c.macs)} MACs)"
+            if n.freed:
+                s += " | saved: freed"
+            elif n.saved:
+                s += " | saved: " + ", ".join(f"{r} {_shape_str(sh)} {_fmt_bytes(b)}"
+                                             for r, sh, _d, b in n.saved)
+        if n.module:
+            s += f" | in {n.module}"
+        if n.created:
+            s += f" | at {n.created}"
+        if n.value:
+            s += f" | data {n.value}"
+        if n.grad:
+            s += f" | grad {n.grad}"
+        return s
+
+    # ---- DOT ----
+    def to_dot(self, rankdir: str = "TB") -> str:
+        if self.empty:
+            raise ValueError(_NO_GRAPH.format(what="to_dot()"))
+        out = ["digraph autograd {", f"  rankdir={rankdir};",
+               '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];']
+        colors = {"op": "#e8eef7", "leaf": "#cfe8cf", "output": "#f7d9a8"}
+        for n in self.nodes:
+            lab = [n.name, " ".join(_shape_str(s) for s in n.shapes) + " " + n.dtype]
+            if n.kind == "op":
+                lab.append(f"{'?' if not n.cost.known else _fmt_num(n.cost.flops)} FLOPs")
+                if n.saved_bytes:
+                    lab.append(f"saved {_fmt_bytes(n.saved_bytes)}")
+            if n.module:
+                lab.append(n.module)
+            if n.value:
+                lab.append("data " + n.value)
+            if n.grad:
+                lab.append("grad " + n.grad)
+            text = "\\n".join(_dot_escape(x) for x in lab)
+            out.append(f'  n{n.idx} [label="{text}", fillcolor="{colors[n.kind]}"];')
+        for src, dst, pos, oi in self.edges:
+            out.append(f"  n{src} -> n{dst};")
+        out.append("}")
+        return "\n".join(out) + "\n"
+
+    # ---- layout (shared by HTML and the built-in SVG) ----
+    def layout(self):
+        """Layers (longest path from the outputs, flipped so inputs are on top) and an order
+        inside each layer (one barycenter pass). Returns (layer, order) lists."""
+        n = len(self.nodes)
+        cons = [[] for _ in range(n)]          # producer -> consumers
+        prods = [[] for _ in range(n)]
+        for s, d, _p, _o in self.edges:
+            cons[s].append(d)
+            prods[d].append(s)
+        # Kahn from the outputs down to the leaves: depth = longest path from an output.
+        indeg = [len(set(c)) for c in cons]
+        cons_set = [set(c) for c in cons]
+        depth = [0] * n
+        ready = [i for i in range(n) if indeg[i] == 0]
+        order = []
+        while ready:
+            i = ready.pop()
+            order.append(i)
+            for p in set(prods[i]):
+                depth[p] = max(depth[p], depth[i] + 1)
+                indeg[p] -= 1
+                if indeg[p] == 0:
+                    ready.append(p)
+        del cons_set
+        maxd = max(depth) if depth else 0
+        layer = [maxd - d for d in depth]
+        rows = {}
+        for i in sorted(range(n), key=lambda i: (layer[i], self.nodes[i].module, i)):
+            rows.setdefault(layer[i], []).append(i)
+        pos = [0.0] * n
+        for L in sorted(rows):
+            row = rows[L]
+            for k, i in enumerate(row):
+                ps = prods[i]
+                pos[i] = (sum(pos[p] for p in ps) / len(ps)) if ps and L > 0 else float(k)
+            row.sort(key=lambda i: (pos[i], i))
+            for k, i in enumerate(row):
+                pos[i] = float(k)
+        return layer, [int(p) for p in pos]
+
+    # ---- HTML ----
+    def to_html(self, path: str | None = None, title: str = "autograd graph",
+                max_nodes: int = 4000, max_bytes: int = 8_000_000) -> str:
+        """One self-contained HTML file (inline CSS/JS/SVG, no network): pan (drag), zoom
+        (wheel), click a node for details, collapse/expand nn modules in the side panel (or
+        double-click a node). Graphs over ``max_nodes`` start with modules collapsed, and nodes
+        are merged in groups until the file stays under ``max_bytes``."""
+        if self.empty:
+            raise ValueError(_NO_GRAPH.format(what="to_html()"))
+        limit = max_nodes
+        while True:
+            text = _build_html(self, title, limit)
+            if len(text.encode()) <= max_bytes or limit <= 50:
+                break
+            limit //= 2
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        return text
+
+    def to_svg(self) -> str:
+        """A static SVG drawn with the built-in layout (no Graphviz)."""
+        layer, order = self.layout()
+        W, H, BW, BH = 190, 70, 170, 44
+        width = (max(order) + 1) * W + 20 if order else 200
+        height = (max(layer) + 1) * H + 20 if layer else 100
+        parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+                 f'font-family="Helvetica" font-size="10">']
+        for s, d, _p, _o in self.edges:
+            x1, y1 = order[s] * W + 10 + BW / 2, layer[s] * H + 10 + BH
+            x2, y2 = order[d] * W + 10 + BW / 2, layer[d] * H + 10
+            parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#888"/>')
+        fill = {"op": "#e8eef7", "leaf": "#cfe8cf", "output": "#f7d9a8"}
+        for n in self.nodes:
+            x, y = order[n.idx] * W + 10, layer[n.idx] * H + 10
+            parts.append(f'<rect x="{x}" y="{y}" width="{BW}" height="{BH}" rx="6" '
+                         f'fill="{fill[n.kind]}" stroke="#567"/>')
+            parts.append(f'<text x="{x + 6}" y="{y + 16}">{_html.escape(n.name)}</text>')
+            sub = " ".join(_shape_str(s) for s in n.shapes)
+            parts.append(f'<text x="{x + 6}" y="{y + 32}">{_html.escape(sub)}</text>')
+        parts.append("</svg>")
+        return "\n".join(parts)
+
+
+def _dot_escape(s):
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+_leaf_names = {}     # id(parameter) -> qualified name, filled by record()/summary when known
+
+
+# ---------------------------------------------------------------- HTML builder
+def _build_html(g: Graph, title: str, max_nodes: int) -> str:
+    layer, order = g.layout()
+    n = len(g.nodes)
+    # Module groups: every prefix of a node's module path is a group.
+    mods = {}
+    for nd in g.nodes:
+        m = nd.module
+        while m:
+            mods.setdefault(m, 0)
+            mods[m] += 1
+            m = m.rsplit(".", 1)[0] if "." in m else ""
+    node_groups = [nd.module for nd in g.nodes]
+    # Too many nodes: merge runs of un-moduled nodes into synthetic groups by layer band.
+    collapsed_init = []
+    if n > max_nodes:
+        band = max(1, int(np.ceil(n / max(1, max_nodes // 4))))
+        maxl = max(layer) + 1
+        step = max(1, int(np.ceil(maxl * band / n)))
+        for i, nd in enumerate(g.nodes):
+            if not nd.module:
+                gname = f"ops[layers {layer[i] // step * step}-{layer[i] // step * step + step - 1}]"
+                node_groups[i] = gname
+                mods[gname] = mods.get(gname, 0) + 1
+        # collapse groups, deepest first, until the visible count fits
+        depth_of = {m: m.count(".") for m in mods}
+        visible = n
+        for m in sorted(mods, key=lambda m: -depth_of[m]):
+            if visible <= max_nodes:
+                break
+            collapsed_init.append(m)
+            visible -= mods[m] - 1
+    # Merge nodes of very large graphs in the data itself (keeps the file small): nodes of a
+    # collapsed group are emitted as one aggregate when the graph is far over the limit.
+    nodes_js = []
+    for nd in g.nodes:
+        c = nd.cost
+        nodes_js.append([
+            nd.name, nd.kind[0], " ".join(_shape_str(s) for s in nd.shapes), nd.dtype,
+            node_groups[nd.idx], layer[nd.idx], order[nd.idx],
+            ("?" if not c.known else int(c.flops)) if nd.kind == "op" else 0,
+            int(c.macs), int(c.bwd_flops), nd.saved_bytes,
+            "; ".join(f"{r} {_shape_str(s)} {d} {_fmt_bytes(b)}" for r, s, d, b in nd.saved)
+            + (" (freed)" if nd.freed else ""),
+            nd.value, nd.grad, nd.created])
+    data = {"title": title, "nodes": nodes_js, "edges": [[s, d] for s, d, _p, _o in g.edges],
+            "modules": sorted(mods), "collapsed": collapsed_init,
+            "total": {"nodes": n, "flops": int(g.total_cost().flops),
+                      "bwd": int(g.total_cost().bwd_flops), "saved": g.saved_bytes()}}
+    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    return _HTML_TEMPLATE.replace("__TITLE__", _html.escape(title)).replace("__DATA__", payload)
+
+
+_HTML_TEMPLATE = r"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>__TITLE__</title>
+<style>
+body{margin:0;font:12px Helvetica,Arial,sans-serif;display:flex;height:100vh;overflow:hidden}
+#side{width:280px;overflow:auto;border-right:1px solid #ccc;padding:8px;box-sizing:border-box}
+#main{flex:1;position:relative}
+#svg{width:100%;height:100%;background:#fafafa;cursor:grab}
+#info{position:absolute;right:8px;top:8px;max-width:380px;background:#fff;border:1px solid #aaa;
+padding:6px;white-space:pre-wrap;display:none;font-family:monospace;font-size:11px}
+.mod{cursor:pointer;padding:1px 0}.mod:hover{background:#eef}
+.node rect{stroke:#567;stroke-width:1}.node text{pointer-events:none}
+.grp rect{fill:#fff3c4;stroke:#a80;stroke-dasharray:4 2}
+button{margin:2px}
+</style></head><body>
+<div id="side"><b>__TITLE__</b><div id="stats"></div>
+<div><button id="fit">fit</button><button id="colall">collapse all</button>
+<button id="expall">expand all</button></div>
+<div>modules (click to collapse/expand):</div><div id="mods"></div></div>
+<div id="main"><svg id="svg"><g id="vp"></g></svg><div id="info"></div></div>
+<script>
+(function(){
+var D=__DATA__;
+var N=D.nodes,E=D.edges,W=190,H=70,BW=170,BH=46;
+var collapsed={};D.collapsed.forEach(function(m){collapsed[m]=true;});
+var vp=document.getElementById('vp'),svg=document.getElementById('svg');
+var tx=10,ty=10,sc=1;
+function esc(s){return String(s).replace(/&/g,'&amp;').replace(/</g,'&lt;').replace(/>/g,'&gt;');}
+function fmt(n){if(n==='?')return '?';n=+n;if(n>=1e9)return (n/1e9).toFixed(2)+'G';
+if(n>=1e6)return (n/1e6).toFixed(2)+'M';if(n>=1e3)return (n/1e3).toFixed(2)+'K';return ''+n;}
+function rep(i){var m=N[i][4],best=null;while(m){if(collapsed[m])best=m;
+var k=m.lastIndexOf('.');m=k<0?'':m.slice(0,k);}return best;}
+function apply(){vp.setAttribute('transform','translate('+tx+','+ty+') scale('+sc+')');}
+function render(){
+ var vis={},pos={},cnt={},out=[];
+ for(var i=0;i<N.length;i++){var r=rep(i);var key=r===null?'n'+i:'g:'+r;vis[i]=key;
+  if(!pos[key]){pos[key]=[0,0];cnt[key]=0;}pos[key][0]+=N[i][6];pos[key][1]+=N[i][5];cnt[key]++;}
+ for(var k in pos){pos[k][0]=pos[k][0]/cnt[k]*W;pos[k][1]=pos[k][1]/cnt[k]*H;}
+ var seen={};
+ for(var j=0;j<E.length;j++){var a=vis[E[j][0]],b=vis[E[j][1]];if(a===b)continue;var ek=a+'>'+b;
+  if(seen[ek])continue;seen[ek]=1;var p=pos[a],q=pos[b];
+  out.push('<path d="M'+(p[0]+BW/2)+','+(p[1]+BH)+' C'+(p[0]+BW/2)+','+(p[1]+BH+30)+' '+
+   (q[0]+BW/2)+','+(q[1]-30)+' '+(q[0]+BW/2)+','+q[1]+'" fill="none" stroke="#889" marker-end="url(#ar)"/>');}
+ var fills={o:'#e8eef7',l:'#cfe8cf',u:'#f7d9a8'};
+ for(var key in pos){var p=pos[key];
+  if(key[0]==='g'){var m=key.slice(2);
+   out.push('<g class="grp" data-g="'+esc(m)+'"><rect x="'+p[0]+'" y="'+p[1]+'" width="'+BW+
+    '" height="'+BH+'" rx="8"/><text x="'+(p[0]+6)+'" y="'+(p[1]+16)+'">[+] '+esc(m)+
+    '</text><text x="'+(p[0]+6)+'" y="'+(p[1]+32)+'">'+cnt[key]+' nodes</text></g>');}
+  else{var i=+key.slice(1),n=N[i];
+   out.push('<g class="node" data-i="'+i+'"><rect x="'+p[0]+'" y="'+p[1]+'" width="'+BW+
+    '" height="'+BH+'" rx="6" fill="'+fills[n[1]]+'"/><text x="'+(p[0]+6)+'" y="'+(p[1]+15)+
+    '">'+esc(n[0])+'</text><text x="'+(p[0]+6)+'" y="'+(p[1]+29)+'">'+esc(n[2])+' '+esc(n[3])+
+    '</text><text x="'+(p[0]+6)+'" y="'+(p[1]+42)+'" fill="#555">'+
+    (n[1]==='o'?fmt(n[7])+' FLOPs':esc(n[12]).slice(0,28))+'</text></g>');}}
+ vp.innerHTML='<defs><marker id="ar" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '+
+  'markerHeight="6" orient="auto"><path d="M0,0L10,5L0,10z" fill="#889"/></marker></defs>'+out.join('');
+ apply();mods();
+ document.getElementById('stats').textContent=D.total.nodes+' nodes, '+fmt(D.total.flops)+
+  ' fwd FLOPs, '+fmt(D.total.bwd)+' bwd FLOPs, saved '+fmt(D.total.saved)+'B';
+}
+function mods(){var h='';D.modules.forEach(function(m){var d=m.split('.').length-1;
+ h+='<div class="mod" data-m="'+esc(m)+'" style="padding-left:'+(d*10)+'px">'+
+ (collapsed[m]?'[+] ':'[-] ')+esc(m)+'</div>';});document.getElementById('mods').innerHTML=h;}
+document.getElementById('mods').addEventListener('click',function(e){var m=e.target.getAttribute('data-m');
+ if(m!==null){collapsed[m]=!collapsed[m];render();}});
+vp.addEventListener('click',function(e){var g=e.target.closest('g');if(!g)return;
+ var info=document.getElementById('info');
+ if(g.getAttribute('data-g')!==null){collapsed[g.getAttribute('data-g')]=false;render();return;}
+ var i=g.getAttribute('data-i');if(i===null)return;var n=N[+i];
+ info.style.display='block';info.textContent=n[0]+'  #'+i+'\nshape '+n[2]+' '+n[3]+
+ (n[4]?'\nmodule '+n[4]:'')+(n[1]==='o'?'\nFLOPs fwd '+fmt(n[7])+' (MACs '+fmt(n[8])+'), bwd '+fmt(n[9])+
+ '\nsaved '+fmt(n[10])+'B '+n[11]:'')+(n[12]?'\ndata '+n[12]:'')+(n[13]?'\ngrad '+n[13]:'')+
+ (n[14]?'\ncreated at '+n[14]:'');});
+vp.addEventListener('dblclick',function(e){var g=e.target.closest('g.node');if(!g)return;
+ var m=N[+g.getAttribute('data-i')][4];if(m){collapsed[m]=true;render();}});
+var drag=null;svg.addEventListener('mousedown',function(e){drag=[e.clientX-tx,e.clientY-ty];});
+window.addEventListener('mouseup',function(){drag=null;});
+window.addEventListener('mousemove',function(e){if(drag){tx=e.clientX-drag[0];ty=e.clientY-drag[1];apply();}});
+svg.addEventListener('wheel',function(e){e.preventDefault();var r=svg.getBoundingClientRect();
+ var mx=e.clientX-r.left,my=e.clientY-r.top,f=Math.exp(-e.deltaY*0.0015);
+ tx=mx-(mx-tx)*f;ty=my-(my-ty)*f;sc*=f;apply();},{passive:false});
+function fit(){var b=vp.getBBox(),r=svg.getBoundingClientRect();if(!b.width)return;
+ sc=Math.min(r.width/(b.width+40),r.height/(b.height+40),1.5);tx=20-b.x*sc;ty=20-b.y*sc;apply();}
+document.getElementById('fit').onclick=fit;
+document.getElementById('colall').onclick=function(){D.modules.forEach(function(m){if(m.indexOf('.')<0)collapsed[m]=true;});render();fit();};
+document.getElementById('expall').onclick=function(){collapsed={};render();fit();};
+render();fit();
+})();
+</script></body></html>
+"""
+
+
+# ================================================================ public helpers
+def _graph(t, **kw) -> Graph:
+    return t if isinstance(t, Graph) else Graph(t, **kw)
+
+
+def tree(t, values: bool | None = None, max_nodes: int = 400) -> str:
+    """Text tree of the graph behind ``t`` (outputs first, leaves last)."""
+    return _graph(t, values=values).text(max_nodes=max_nodes)
+
+
+def to_dot(t, rankdir: str = "TB", values: bool | None = None) -> str:
+    """Graphviz DOT text of the graph behind ``t`` (a Tensor, list of Tensors, or Graph)."""
+    return _graph(t, values=values).to_dot(rankdir)
+
+
+def to_html(t, path: str | None = None, title: str = "autograd graph", max_nodes: int = 4000,
+            max_bytes: int = 8_000_000) -> str:
+    """Self-contained interactive HTML of the graph (see :meth:`Graph.to_html`)."""
+    return _graph(t).to_html(path, title, max_nodes, max_bytes)
+
+
+def render(t, path: str, format: str | None = None) -> str:
+    """Write the graph as ``svg``/``png``/``pdf`` with Graphviz's ``dot`` program (or the
+    ``graphviz`` Python package, which needs the same program). ``format`` defaults to the
+    path's extension. Returns the path."""
+    g = _graph(t)
+    if g.empty:
+        raise ValueError(_NO_GRAPH.format(what="render()"))
+    fmt = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
+    if fmt not in ("svg", "png", "pdf", "dot"):
+        raise ValueError(f"render(): format must be 'svg', 'png', 'pdf' or 'dot', got {fmt!r}")
+    dot = g.to_dot()
+    if fmt == "dot":
+        with open(path, "w") as f:
+            f.write(dot)
+        return path
+    exe = shutil.which("dot")
+    if exe is not None:
+        res = subprocess.run([exe, f"-T{fmt}", "-o", path], input=dot.encode(),
+                             capture_output=True)
+        if res.returncode != 0:
+            raise RuntimeError(f"render(): dot failed: {res.stderr.decode(errors='replace')}")
+        return path
+    try:
+        import graphviz  # noqa: F401
+        src = graphviz.Source(dot)
+        out = src.render(outfile=path, format=fmt, cleanup=True)
+        return out
+    except ImportError:
+        pass
+    except Exception as e:      # graphviz package without the dot program
+        raise RuntimeError(f"render(): Graphviz failed ({e}).") from e
+    raise RuntimeError(
+        "render(): needs the Graphviz 'dot' program (e.g. `apt install graphviz`, `brew install "
+        "graphviz` or `conda install graphviz`) to write " + fmt + ". Without it: "
+        "graph.to_dot(t) gives the DOT text, graph.to_html(t, 'g.html') a self-contained "
+        "interactive page, and Graph(t).to_svg() a simple SVG.")
+
+
+# ================================================================ live graph + leak check
+def live_stats() -> dict:
+    """Graph nodes alive now and the bytes their saved tensors hold (found through the garbage
+    collector: no bookkeeping cost while training). ``nodes``: all Function nodes;
+    ``holding``: nodes still holding saved tensors (not yet backwarded / retained);
+    ``saved_bytes``: bytes of those arrays (each array counted once)."""
+    import gc
+    nodes = holding = 0
+    total = 0
+    seen = set()
+    by_op = {}
+    for obj in gc.get_objects():
+        if not isinstance(obj, Function):
+            continue
+        nodes += 1
+        saved = obj._saved
+        if not saved:
+            continue
+        holding += 1
+        for kind, o, _vr, _v in saved:
+            arr = o._data if kind == 0 else (o[1] if kind == 1 else o)
+            if not isinstance(arr, np.ndarray):
+                continue
+            base = arr if arr.base is None else arr.base
+            if id(base) in seen:
+                continue
+            seen.add(id(base))
+            total += int(base.nbytes)
+            name = type(obj).__name__
+            by_op[name] = by_op.get(name, 0) + int(base.nbytes)
+    return {"nodes": nodes, "holding": holding, "saved_bytes": total,
+            "saved": _fmt_bytes(total), "by_op": dict(sorted(by_op.items(),
+                                                             key=lambda kv: -kv[1]))}
+
+
+_LEAK_MSG = ("Accumulating a tensor that still carries its autograd graph ({why}). Each `total "
+             "+= loss` keeps every step's graph (and its saved activations) alive, so memory "
+             "grows with every iteration. Accumulate a number instead: `total += loss.item()` "
+             "(or `loss.detach()`).")
+
+
+def _has_released(node, limit=64) -> bool:
+    stack, seen = [node], set()
+    while stack and len(seen) < limit:
+        n = stack.pop()
+        if isinstance(n, Tensor) or id(n) in seen:
+            continue
+        seen.add(id(n))
+        if n._released:
+            return True
+        stack.extend(e[0] for e in n._next if e is not None)
+    return False
+
+
+def _acc_chain(node, limit=8) -> int:
+    """How many scalar Add nodes are chained through their first input (total+=l; total+=l...)."""
+    k = 0
+    while k < limit and node is not None and type(node).__name__ in ("Add", "Sub") and \
+            node._out_meta and node._out_meta[0] is not None and \
+            _numel(node._out_meta[0][0]) == 1:
+        k += 1
+        nxt = [e for e in node._next if e is not None and isinstance(e[0], Function)]
+        node = nxt[0][0] if nxt else None
+    return k
+
+
+def check_accumulation(total, other, stacklevel: int = 3) -> None:
+    """Warn (UserWarning) when ``total += other`` accumulates a scalar whose graph already went
+    through backward, or keeps growing a chain of additions across steps. Called by
+    ``Tensor.__iadd__``; cheap (bounded walks, only for scalar tensors with a graph)."""
+    if not isinstance(other, Tensor) or other.grad_fn is None or total.grad_fn is None:
+        return
+    if total._data.size != 1 or other._data.size != 1:
+        return
+    why = None
+    if _has_released(other.grad_fn) or _has_released(total.grad_fn):
+        why = "the loss was already used in backward(), yet its graph is kept by the sum"
+    elif _acc_chain(total.grad_fn) >= 8:
+        why = "a chain of additions keeps growing"
+    if why:
+        warnings.warn(_LEAK_MSG.format(why=why), UserWarning, stacklevel=stacklevel)

@@ -1,0 +1,701 @@
+"""Convolution primitives (N-d as 3-d), padding, unfold/fold.
+
+Three Functions close the convolution family under differentiation, so any order of
+derivative works (gradgradcheck):
+
+* ``ConvNd(x, w, b)``            out = conv(x, w) + b
+* ``ConvTransposeNd(y, w, b)``   out = conv_transpose(y, w) + b   (= conv's input gradient)
+* ``ConvWeightGrad(x, g)``       dW  = correlation of x and g      (= conv's weight gradient)
+
+conv's backward: dx = ConvTransposeNd(g, w), dw = ConvWeightGrad(x, g); the other two are
+bilinear as well and their backwards are again made of these three. With arrays (plain
+backprop) the numpy helpers below run the Numba kernels directly.
+
+All arguments are validated in ``check_conv`` before any kernel runs (Numba checks no bounds).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from ..kernels import conv as _K
+from . import _util as U
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "pad", "unfold", "fold"]
+
+_as_strided = np.lib.stride_tricks.as_strided
+
+
+# ---- geometry + numpy/Numba helpers (arrays only) -------------------------------------------
+
+def _to3(t, fill):
+    return (fill,) * (3 - len(t)) + tuple(int(v) for v in t)
+
+
+def _as5(a):
+    """(N, C, *sp) with 1..3 spatial dims -> (N, C, D, H, W) view."""
+    return a.reshape(a.shape[:2] + (1,) * (5 - a.ndim) + a.shape[2:])
+
+
+def _pad5(x5, lo, hi):
+    """Zero-pad the 3 spatial dims of a 5-d array into a fresh contiguous buffer."""
+    if not any(lo) and not any(hi):
+        return np.ascontiguousarray(x5)
+    N, C, D, H, W = x5.shape
+    xp = np.zeros((N, C, D + lo[0] + hi[0], H + lo[1] + hi[1], W + lo[2] + hi[2]), x5.dtype)
+    xp[:, :, lo[0]:lo[0] + D, lo[1]:lo[1] + H, lo[2]:lo[2] + W] = x5
+    return xp
+
+
+def _plan(psp, ksz, stride, dil):
+    """Kernel geometry for a padded input of spatial size psp (3-tuple)."""
+    Dp, Hp, Wp = psp
+    out = tuple((p - d * (k - 1) - 1) // s + 1 for p, k, s, d in zip(psp, ksz, stride, dil))
+    kd, kh, kw = ksz
+    toff = ((np.arange(kd) * (dil[0] * Hp * Wp))[:, None, None]
+            + (np.arange(kh) * (dil[1] * Wp))[None, :, None]
+            + (np.arange(kw) * dil[2])[None, None, :]).reshape(-1).astype(np.int64)
+    Do, Ho, Wo = out
+    if stride == (1, 1, 1):
+        Q = (Do - 1) * Hp * Wp + (Ho - 1) * Wp + Wo
+        return out, toff, np.zeros(1, np.int64), 1, Q, True
+    row_off = ((np.arange(Do) * (stride[0] * Hp * Wp))[:, None]
+               + (np.arange(Ho) * (stride[1] * Wp))[None, :]).reshape(-1).astype(np.int64)
+    return out, toff, row_off, stride[2], Wo, False
+
+
+def _conv_fwd(x, w, geo):
+    """conv(x, w): x (N, C, *sp), w (K, Cg, *k) -> (N, K, *osp), arrays."""
+    stride, lo, hi, dil, groups = geo
+    nd = x.ndim - 2
+    x5, w5 = _as5(x), _as5(w)
+    N, K = x.shape[0], w.shape[0]
+    xp = _pad5(x5, _to3(lo, 0), _to3(hi, 0))
+    osp, toff, row_off, cs, Q, flat = _plan(xp.shape[2:], w5.shape[2:], _to3(stride, 1),
+                                            _to3(dil, 1))
+    xf = xp.reshape(N, xp.shape[1], -1)
+    wf = np.ascontiguousarray(w5).reshape(K, w5.shape[1], -1)
+    if flat:
+        buf = np.empty((N, K, 1, Q), x.dtype)
+        _K.conv_forward(xf, wf, toff, row_off, cs, buf)
+        Dp, Hp, Wp = xp.shape[2:]
+        it = buf.itemsize
+        out = np.ascontiguousarray(_as_strided(
+            buf, (N, K) + osp, (K * Q * it, Q * it, Hp * Wp * it, Wp * it, it)))
+    else:
+        out = np.empty((N, K, osp[0] * osp[1], osp[2]), x.dtype)
+        _K.conv_forward(xf, wf, toff, row_off, cs, out)
+    return out.reshape((N, K) + osp[3 - nd:])
+
+
+def _conv_dw(x, g, wshape, geo):
+    """Weight gradient of conv: x (N, C, *sp), g (N, K, *osp) -> (K, Cg, *k), arrays."""
+    stride, lo, hi, dil, groups = geo
+    x5, g5 = _as5(x), _as5(g)
+    N, K = x.shape[0], g.shape[1]
+    ksz = _to3(wshape[2:], 1)
+    xp = _pad5(x5, _to3(lo, 0), _to3(hi, 0))
+    osp, toff, row_off, cs, Q, flat = _plan(xp.shape[2:], ksz, _to3(stride, 1), _to3(dil, 1))
+    xf = xp.reshape(N, xp.shape[1], -1)
+    if flat:
+        Dp, Hp, Wp = xp.shape[2:]
+        gq = np.zeros((N, K, 1, Q), g.dtype)
+        it = gq.itemsize
+        _as_strided(gq, (N, K) + osp,
+                    (K * Q * it, Q * it, Hp * Wp * it, Wp * it, it))[...] = g5
+    else:
+        gq = np.ascontiguousarray(g5).reshape(N, K, osp[0] * osp[1], osp[2])
+    Cg = wshape[1]
+    Kg = K // groups
+    nkb = groups * ((Kg + 7) // 8)
+    nch = min(N, max(1, 8 // nkb))          # depends on shapes only: thread-count independent
+    part = np.empty((nch, K, Cg, len(toff)), x.dtype)
+    _K.conv_backward_weight(xf, gq, toff, row_off, cs, part)
+    dw = part[0] if nch == 1 else part.sum(axis=0)
+    return dw.reshape(wshape)
+
+
+def _conv_dx(g, w, xsp, geo):
+    """Input gradient of conv (= transposed conv of g): g (N, K, *osp), w (K, Cg, *k) ->
+    (N, Cg*groups, *xsp), arrays. Runs the forward kernel on g dilated by the stride and
+    padded, with flipped, transposed weights."""
+    stride, lo, hi, dil, groups = geo
+    nd = g.ndim - 2
+    g5, w5 = _as5(g), _as5(w)
+    N, K = g.shape[0], w.shape[0]
+    Cg = w.shape[1]
+    ksz = w5.shape[2:]
+    s3, d3, l3, x3 = _to3(stride, 1), _to3(dil, 1), _to3(lo, 0), _to3(xsp, 1)
+    osp = g5.shape[2:]
+    dst, src, shp = [], [], []
+    for k, s, d, p, L, O in zip(ksz, s3, d3, l3, x3, osp):
+        length = L + (k - 1) * d
+        start = (k - 1) * d - p            # buffer index of output position 0
+        o0 = 0 if start >= 0 else (-start + s - 1) // s
+        o1 = min(O, (length - 1 - start) // s + 1) if length - 1 - start >= 0 else 0
+        o1 = max(o0, o1)
+        src.append(slice(o0, o1))
+        dst.append(slice(start + o0 * s, start + (o1 - 1) * s + 1 if o1 > o0 else
+                         start + o0 * s, s))
+        shp.append(length)
+    buf = np.zeros((N, K) + tuple(shp), g.dtype)
+    buf[(slice(None), slice(None)) + tuple(dst)] = g5[(slice(None), slice(None)) + tuple(src)]
+    G = groups
+    Kg = K // G
+    T = ksz[0] * ksz[1] * ksz[2]
+    wt = np.ascontiguousarray(
+        w5.reshape(G, Kg, Cg, T)[..., ::-1].transpose(0, 2, 1, 3)).reshape((G * Cg, Kg) + ksz)
+    dx = _conv_fwd(buf, wt, ((1, 1, 1), (0, 0, 0), (0, 0, 0), d3, G))
+    return dx.reshape((N, G * Cg) + tuple(xsp))
+
+
+def _bias_shape(nd):
+    return (1, -1) + (1,) * nd
+
+
+def _sum_bias(g):
+    axes = (0,) + tuple(range(2, g.ndim))
+    if isinstance(g, Tensor):
+        return g.sum(axes)
+    return g.sum(axis=axes)
+
+
+class ConvNd(Function):
+    """out = conv(x, w) + b; x (N, C, *sp), w (K, C/groups, *k), b (K,) or None."""
+    _raw = True
+
+    @staticmethod
+    def forward(ctx, x, w, b, geo):
+        ctx.geo = geo
+        ctx.save_for_backward(x, w)
+        out = _conv_fwd(x, w, geo)
+        if b is not None:
+            out += b.reshape(_bias_shape(x.ndim - 2))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        geo = ctx.geo
+        dx = dw = db = None
+        if isinstance(g, Tensor):
+            if n[0]:
+                dx = ConvTransposeNd.apply(g, w, None, geo, tuple(x.shape[2:]))
+            if n[1]:
+                dw = ConvWeightGrad.apply(x, g, tuple(w.shape), geo)
+        else:
+            if n[0]:
+                dx = _conv_dx(g, w, x.shape[2:], geo)
+            if n[1]:
+                dw = _conv_dw(x, g, w.shape, geo)
+        if len(n) > 2 and n[2]:
+            db = _sum_bias(g)
+        return dx, dw, db, None
+
+
+class ConvTransposeNd(Function):
+    """out = conv_transpose(y, w) + b, i.e. conv's input gradient: y (N, K, *osp),
+    w (K, Cout/groups, *k) -> (N, Cout, *xsp); geo describes the matching forward conv."""
+    _raw = True
+
+    @staticmethod
+    def forward(ctx, y, w, b, geo, xsp):
+        ctx.geo = geo
+        ctx.save_for_backward(y, w)
+        out = _conv_dx(y, w, xsp, geo)
+        if b is not None:
+            out += b.reshape(_bias_shape(y.ndim - 2))
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        y, w = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        geo = ctx.geo
+        dy = dw = db = None
+        if isinstance(gg, Tensor):
+            if n[0]:
+                dy = ConvNd.apply(gg, w, None, geo)
+            if n[1]:
+                dw = ConvWeightGrad.apply(gg, y, tuple(w.shape), geo)
+        else:
+            if n[0]:
+                dy = _conv_fwd(gg, w, geo)
+            if n[1]:
+                dw = _conv_dw(gg, y, w.shape, geo)
+        if len(n) > 2 and n[2]:
+            db = _sum_bias(gg)
+        return dy, dw, db, None, None
+
+
+class ConvWeightGrad(Function):
+    """dW = correlation of x (N, C, *sp) and g (N, K, *osp) -> (K, C/groups, *k)."""
+    _raw = True
+
+    @staticmethod
+    def forward(ctx, x, g, wshape, geo):
+        ctx.geo = geo
+        ctx.save_for_backward(x, g)
+        return _conv_dw(x, g, wshape, geo)
+
+    @staticmethod
+    def backward(ctx, gw):
+        x, g = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        geo = ctx.geo
+        dx = dg = None
+        if isinstance(gw, Tensor):
+            if n[0]:
+                dx = ConvTransposeNd.apply(g, gw, None, geo, tuple(x.shape[2:]))
+            if n[1]:
+                dg = ConvNd.apply(x, gw, None, geo)
+        else:
+            if n[0]:
+                dx = _conv_dx(g, gw, x.shape[2:], geo)
+            if n[1]:
+                dg = _conv_fwd(x, gw, geo)
+        return dx, dg, None, None
+
+
+# ---- argument checking -----------------------------------------------------------------------
+
+def _tup(v, nd, fn, arg):
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return (int(v),) * nd
+    if isinstance(v, (tuple, list)) and all(isinstance(e, (int, np.integer))
+                                            and not isinstance(e, bool) for e in v):
+        if len(v) == 1:
+            return (int(v[0]),) * nd
+        if len(v) == nd:
+            return tuple(int(e) for e in v)
+        raise ValueError(f"{fn}(): {arg} must be an int or a tuple of {nd} ints, got {tuple(v)}")
+    raise TypeError(f"{fn}(): {arg} must be an int or a tuple of {nd} ints, got {v!r}")
+
+
+def _shape(t):
+    return tuple(t.shape)
+
+
+def check_conv(fn, nd, input, weight, bias, stride, padding, dilation, groups,
+               transposed=False, output_padding=0):
+    """Validate everything a kernel relies on; returns (geo, batched, xsp_out or None)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fn}(): input must be a Tensor, got {type(input).__name__}")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{fn}(): weight must be a Tensor, got {type(weight).__name__}")
+    xs, ws = _shape(input), _shape(weight)
+    shapes = f"(input {xs}, weight {ws})"
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{fn}(): expected input to be {nd + 1}-D (unbatched) or {nd + 2}-D "
+                           f"(batched), but got input of shape {xs}")
+    if weight.ndim != nd + 2:
+        raise RuntimeError(f"{fn}(): expected weight to be {nd + 2}-D "
+                           f"({'in_channels, out_channels/groups' if transposed else 'out_channels, in_channels/groups'}"
+                           f", *kernel_size), but got weight of shape {ws}")
+    for name, t in (("input", input), ("weight", weight)):
+        if t._data.dtype.kind != "f" or t._data.dtype.itemsize < 4:
+            raise RuntimeError(f"{fn}(): {name} must be float32 or float64, got "
+                               f"{t._data.dtype} {shapes}")
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"{fn}(): input and weight must have the same dtype, got "
+                           f"{input._data.dtype} and {weight._data.dtype} {shapes}")
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups <= 0:
+        raise ValueError(f"{fn}(): groups must be a positive int, got {groups!r}")
+    groups = int(groups)
+    batched = input.ndim == nd + 2
+    C = xs[1] if batched else xs[0]
+    sp = xs[-nd:]
+    ksz = ws[2:]
+    if any(v == 0 for v in ws):
+        raise RuntimeError(f"{fn}(): weight must have no zero-size dim, got weight of shape {ws}")
+    if any(v == 0 for v in xs[-nd - 1:]):
+        raise RuntimeError(f"{fn}(): input must have non-zero channel and spatial sizes, got "
+                           f"input of shape {xs}")
+    stride = _tup(stride, nd, fn, "stride")
+    dilation = _tup(dilation, nd, fn, "dilation")
+    if any(s <= 0 for s in stride):
+        raise ValueError(f"{fn}(): stride must be positive, got stride={stride} {shapes}")
+    if any(d <= 0 for d in dilation):
+        raise ValueError(f"{fn}(): dilation must be positive, got dilation={dilation} {shapes}")
+    if transposed:
+        if ws[0] != C:
+            raise RuntimeError(f"{fn}(): weight expects {ws[0]} input channels but input has {C} "
+                               f"{shapes}")
+        if C % groups:
+            raise RuntimeError(f"{fn}(): groups={groups} must divide the input channels {C} "
+                               f"{shapes}")
+        K_out = ws[1] * groups
+    else:
+        if ws[0] % groups:
+            raise RuntimeError(f"{fn}(): groups={groups} must divide the out_channels "
+                               f"(weight.shape[0] = {ws[0]}) {shapes}")
+        if ws[1] * groups != C:
+            extra = f" (weight.shape[1]={ws[1]} x groups={groups})" if groups > 1 else ""
+            raise RuntimeError(f"{fn}(): weight expects {ws[1] * groups} input channels{extra} "
+                               f"but input has {C} {shapes}")
+        K_out = ws[0]
+    if bias is not None:
+        if not isinstance(bias, Tensor):
+            raise TypeError(f"{fn}(): bias must be a Tensor or None, got {type(bias).__name__}")
+        if _shape(bias) != (K_out,):
+            raise RuntimeError(f"{fn}(): bias must have shape ({K_out},) (one per output "
+                               f"channel), got {_shape(bias)} {shapes}")
+        if bias._data.dtype != weight._data.dtype:
+            raise RuntimeError(f"{fn}(): bias dtype {bias._data.dtype} does not match weight "
+                               f"dtype {weight._data.dtype}")
+    eff = tuple(d * (k - 1) + 1 for d, k in zip(dilation, ksz))
+    if isinstance(padding, str):
+        if transposed:
+            raise ValueError(f"{fn}(): padding must be an int or a tuple, got {padding!r}")
+        if padding == "valid":
+            lo = hi = (0,) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{fn}(): padding='same' is not supported for strided "
+                                 f"convolutions (stride={stride})")
+            lo = tuple((e - 1) // 2 for e in eff)
+            hi = tuple(e - 1 - l for e, l in zip(eff, lo))
+        else:
+            raise ValueError(f"{fn}(): invalid padding string {padding!r}, should be one of "
+                             "'valid' or 'same'")
+    else:
+        lo = hi = _tup(padding, nd, fn, "padding")
+        if any(p < 0 for p in lo):
+            raise ValueError(f"{fn}(): padding must be non-negative, got padding={lo} {shapes}")
+    geo = (stride, lo, hi, dilation, groups)
+    if not transposed:
+        for i in range(nd):
+            if sp[i] + lo[i] + hi[i] < eff[i]:
+                raise RuntimeError(
+                    f"{fn}(): kernel size {tuple(ksz)} (dilated {eff}) is larger than the padded "
+                    f"input {tuple(s + l + h for s, l, h in zip(sp, lo, hi))} in spatial dim {i} "
+                    f"{shapes}, padding={lo}, dilation={dilation}")
+        return geo, batched, None
+    op = _tup(output_padding, nd, fn, "output_padding")
+    for i in range(nd):
+        if op[i] < 0 or not (op[i] < stride[i] or op[i] < dilation[i]):
+            raise ValueError(f"{fn}(): output_padding must be non-negative and smaller than "
+                             f"either stride or dilation, got output_padding={op}, "
+                             f"stride={stride}, dilation={dilation}")
+    osp = tuple((s - 1) * st - 2 * p + e + o
+                for s, st, p, e, o in zip(sp, stride, lo, eff, op))
+    if any(o <= 0 for o in osp):
+        raise RuntimeError(f"{fn}(): the output size {osp} is too small (input {xs}, weight "
+                           f"{ws}, stride={stride}, padding={lo}, dilation={dilation}, "
+                           f"output_padding={op})")
+    return geo, batched, osp
+
+
+def _conv(fn, nd, input, weight, bias, stride, padding, dilation, groups):
+    geo, batched, _ = check_conv(fn, nd, input, weight, bias, stride, padding, dilation, groups)
+    x = input if batched else input.unsqueeze(0)
+    out = ConvNd.apply(x, weight, bias, geo)
+    return out if batched else out.squeeze(0)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """torch.nn.functional.conv1d: input (N, C, L) or (C, L), weight (K, C/groups, k)."""
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """torch.nn.functional.conv2d: input (N, C, H, W) or (C, H, W), weight (K, C/groups, kh, kw)."""
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """torch.nn.functional.conv3d: input (N, C, D, H, W) or (C, D, H, W)."""
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_t(fn, nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    geo, batched, osp = check_conv(fn, nd, input, weight, bias, stride, padding, dilation,
+                                   groups, transposed=True, output_padding=output_padding)
+    x = input if batched else input.unsqueeze(0)
+    out = ConvTransposeNd.apply(x, weight, bias, geo, osp)
+    return out if batched else out.squeeze(0)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1) -> Tensor:
+    """torch.nn.functional.conv_transpose1d: weight (C_in, C_out/groups, k)."""
+    return _conv_t("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding,
+                   groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1) -> Tensor:
+    """torch.nn.functional.conv_transpose2d: weight (C_in, C_out/groups, kh, kw)."""
+    return _conv_t("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding,
+                   groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1) -> Tensor:
+    """torch.nn.functional.conv_transpose3d: weight (C_in, C_out/groups, kd, kh, kw)."""
+    return _conv_t("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding,
+                   groups, dilation)
+
+
+# ---- padding ---------------------------------------------------------------------------------
+
+class _Embed(Function):
+    """out = full(out_shape, value); out[dst] = a[src]. Its adjoint is the same op reversed."""
+    _raw = True
+
+    @staticmethod
+    def forward(ctx, a, src, dst, out_shape, value):
+        ctx.meta = (src, dst, a.shape)
+        out = np.full(out_shape, value, a.dtype)
+        out[dst] = a[src]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        src, dst, shape = ctx.meta
+        if isinstance(g, Tensor):
+            return _Embed.apply(g, dst, src, shape, 0.0)
+        out = np.zeros(shape, g.dtype)
+        out[src] = g[dst]
+        return out
+
+
+def _gather(a, maps):
+    for ax, idx in maps:
+        a = np.take(a, idx, axis=ax)
+    return a
+
+
+def _scatter(g, maps, shape):
+    sizes = list(g.shape)
+    for ax, idx in reversed(maps):
+        sizes[ax] = shape[ax]
+        out = np.zeros(sizes, g.dtype)
+        np.add.at(np.moveaxis(out, ax, 0), idx, np.moveaxis(g, ax, 0))
+        g = out
+    return g
+
+
+class _GatherPad(Function):
+    """Index-map padding (reflect/replicate/circular): out = a gathered along axes."""
+    _raw = True
+
+    @staticmethod
+    def forward(ctx, a, maps):
+        ctx.meta = (maps, a.shape)
+        return _gather(a, maps)
+
+    @staticmethod
+    def backward(ctx, g):
+        maps, shape = ctx.meta
+        if isinstance(g, Tensor):
+            return _ScatterPad.apply(g, maps, shape)
+        return _scatter(g, maps, shape)
+
+
+class _ScatterPad(Function):
+    _raw = True
+
+    @staticmethod
+    def forward(ctx, g, maps, shape):
+        ctx.meta = maps
+        return _scatter(g, maps, shape)
+
+    @staticmethod
+    def backward(ctx, gg):
+        maps = ctx.meta
+        if isinstance(gg, Tensor):
+            return _GatherPad.apply(gg, maps)
+        return _gather(gg, maps)
+
+
+def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
+    """torch.nn.functional.pad: ``pad`` = (left_last, right_last, left_2nd_last, ...).
+    Modes 'constant' (negative pads crop), 'reflect', 'replicate', 'circular'."""
+    fn = "pad"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fn}(): input must be a Tensor, got {type(input).__name__}")
+    pad = tuple(pad)
+    if len(pad) % 2 or not all(isinstance(p, (int, np.integer)) for p in pad):
+        raise ValueError(f"{fn}(): padding length must be even and made of ints, got {pad}")
+    nd = input.ndim
+    if len(pad) // 2 > nd:
+        raise ValueError(f"{fn}(): padding length {len(pad)} is too large for a {nd}-D input "
+                         f"(at most {2 * nd})")
+    shape = tuple(input.shape)
+    pads = {nd - 1 - i: (int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(len(pad) // 2)}
+    if mode == "constant":
+        v = 0.0 if value is None else value
+        out_shape, src, dst = [], [], []
+        for ax in range(nd):
+            lo, hi = pads.get(ax, (0, 0))
+            n = shape[ax]
+            m = n + lo + hi
+            if m < 0:
+                raise RuntimeError(f"{fn}(): the padded size of dim {ax} would be {m} < 0 "
+                                   f"(input {shape}, pad {pad})")
+            out_shape.append(m)
+            s0, d0 = max(0, -lo), max(0, lo)
+            length = max(0, min(n - s0, m - d0))
+            src.append(slice(s0, s0 + length))
+            dst.append(slice(d0, d0 + length))
+        return _Embed.apply(input, tuple(src), tuple(dst), tuple(out_shape), v)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"{fn}(): unknown padding mode {mode!r}; expected 'constant', "
+                                  "'reflect', 'replicate' or 'circular'")
+    if value not in (None, 0, 0.0):
+        raise ValueError(f"{fn}(): padding mode {mode!r} does not take a value")
+    maps = []
+    for ax in sorted(pads):
+        lo, hi = pads[ax]
+        n = shape[ax]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise ValueError(f"{fn}(): padding size should be less than the corresponding input "
+                             f"dimension for mode 'reflect', but got padding ({lo}, {hi}) at "
+                             f"dimension {ax} of input {shape}")
+        if mode == "circular" and (lo > n or hi > n):
+            raise ValueError(f"{fn}(): padding value causes wrapping around more than once for "
+                             f"mode 'circular': padding ({lo}, {hi}) at dimension {ax} of input "
+                             f"{shape}")
+        if n == 0:
+            raise ValueError(f"{fn}(): cannot pad an empty dimension {ax} in mode {mode!r}")
+        if n + lo + hi < 0:
+            raise RuntimeError(f"{fn}(): the padded size of dim {ax} would be negative")
+        j = np.arange(-lo, n + hi)
+        if mode == "reflect":
+            if n == 1:
+                idx = np.zeros_like(j)
+            else:
+                per = 2 * (n - 1)
+                jm = np.mod(j, per)
+                idx = np.where(jm < n, jm, per - jm)
+        elif mode == "replicate":
+            idx = np.clip(j, 0, n - 1)
+        else:
+            idx = np.mod(j, n)
+        maps.append((ax, idx.astype(np.intp)))
+    return _GatherPad.apply(input, tuple(maps))
+
+
+# ---- unfold / fold ---------------------------------------------------------------------------
+
+def _pair(v, fn, arg):
+    t = _tup(v, 2, fn, arg)
+    return t
+
+
+def _fold_geom(fn, size, k, d, p, s):
+    if any(v <= 0 for v in k) or any(v <= 0 for v in d) or any(v <= 0 for v in s) \
+            or any(v < 0 for v in p):
+        raise ValueError(f"{fn}(): kernel_size, dilation and stride must be positive and padding "
+                         f"non-negative, got kernel_size={k}, dilation={d}, padding={p}, "
+                         f"stride={s}")
+    out = tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1
+                for n, kk, dd, pp, ss in zip(size, k, d, p, s))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"{fn}(): the sliding blocks would have size {out}: kernel_size={k} "
+                           f"(dilation={d}) does not fit the padded spatial size "
+                           f"{tuple(n + 2 * pp for n, pp in zip(size, p))}")
+    return out
+
+
+def _unfold_arr(x, k, d, p, s, blocks):
+    N, C, H, W = x.shape
+    xp = np.zeros((N, C, H + 2 * p[0], W + 2 * p[1]), x.dtype)
+    xp[:, :, p[0]:p[0] + H, p[1]:p[1] + W] = x
+    Ho, Wo = blocks
+    cols = np.empty((N, C, k[0], k[1], Ho, Wo), x.dtype)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            cols[:, :, i, j] = xp[:, :, i * d[0]:i * d[0] + s[0] * (Ho - 1) + 1:s[0],
+                                  j * d[1]:j * d[1] + s[1] * (Wo - 1) + 1:s[1]]
+    return cols.reshape(N, C * k[0] * k[1], Ho * Wo)
+
+
+def _fold_arr(cols, size, k, d, p, s, blocks):
+    N = cols.shape[0]
+    C = cols.shape[1] // (k[0] * k[1])
+    Ho, Wo = blocks
+    c6 = cols.reshape(N, C, k[0], k[1], Ho, Wo)
+    xp = np.zeros((N, C, size[0] + 2 * p[0], size[1] + 2 * p[1]), cols.dtype)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            xp[:, :, i * d[0]:i * d[0] + s[0] * (Ho - 1) + 1:s[0],
+               j * d[1]:j * d[1] + s[1] * (Wo - 1) + 1:s[1]] += c6[:, :, i, j]
+    return np.ascontiguousarray(xp[:, :, p[0]:p[0] + size[0], p[1]:p[1] + size[1]])
+
+
+class _Unfold(Function):
+    _raw = True
+
+    @staticmethod
+    def forward(ctx, x, prm):
+        ctx.prm = prm
+        ctx.size = x.shape[2:]
+        return _unfold_arr(x, *prm)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return _Fold.apply(g, ctx.size, ctx.prm)
+        return _fold_arr(g, ctx.size, *ctx.prm)
+
+
+class _Fold(Function):
+    _raw = True
+
+    @staticmethod
+    def forward(ctx, cols, size, prm):
+        ctx.prm = prm
+        return _fold_arr(cols, size, *prm)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return _Unfold.apply(g, ctx.prm)
+        return _unfold_arr(g, *ctx.prm)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """torch.nn.functional.unfold (im2col): (N, C, H, W) -> (N, C*kh*kw, L)."""
+    fn = "unfold"
+    if not isinstance(input, Tensor) or input.ndim not in (3, 4):
+        raise RuntimeError(f"{fn}(): expected a 3-D (unbatched) or 4-D (batched) input tensor, "
+                           f"got {getattr(input, 'shape', type(input).__name__)}")
+    k, d = _pair(kernel_size, fn, "kernel_size"), _pair(dilation, fn, "dilation")
+    p, s = _pair(padding, fn, "padding"), _pair(stride, fn, "stride")
+    batched = input.ndim == 4
+    x = input if batched else input.unsqueeze(0)
+    blocks = _fold_geom(fn, tuple(x.shape[2:]), k, d, p, s)
+    out = _Unfold.apply(x, (k, d, p, s, blocks))
+    return out if batched else out.squeeze(0)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """torch.nn.functional.fold (col2im, summing overlaps): (N, C*kh*kw, L) -> (N, C, H, W)."""
+    fn = "fold"
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        raise RuntimeError(f"{fn}(): expected a 2-D (unbatched) or 3-D (batched) input tensor, "
+                           f"got {getattr(input, 'shape', type(input).__name__)}")
+    size = _pair(output_size, fn, "output_size")
+    k, d = _pair(kernel_size, fn, "kernel_size"), _pair(dilation, fn, "dilation")
+    p, s = _pair(padding, fn, "padding"), _pair(stride, fn, "stride")
+    batched = input.ndim == 3
+    x = input if batched else input.unsqueeze(0)
+    blocks = _fold_geom(fn, size, k, d, p, s)
+    kk = k[0] * k[1]
+    if x.shape[1] % kk:
+        raise RuntimeError(f"{fn}(): expected size of input's dimension 1 ({x.shape[1]}) to be "
+                           f"divisible by the product of kernel_size ({kk})")
+    if x.shape[2] != blocks[0] * blocks[1]:
+        raise RuntimeError(f"{fn}(): expected size of input's dimension 2 ({x.shape[2]}) to "
+                           f"match the calculated number of sliding blocks {blocks[0]} * "
+                           f"{blocks[1]} = {blocks[0] * blocks[1]} (output_size={size}, "
+                           f"kernel_size={k}, dilation={d}, padding={p}, stride={s})")
+    out = _Fold.apply(x, size, (k, d, p, s, blocks))
+    return out if batched else out.squeeze(0)

@@ -1,0 +1,350 @@
+"""Pooling primitives: max / avg pooling over window tables, their adjoints, and the
+index scatter/gather behind max-pool backward and max_unpool.
+
+A ``Plan`` (cached per geometry) holds the per-dim window tables that the kernels in
+``autograd/kernels/pool.py`` read (see there): every pooling op, adaptive or not, across
+space or across channels, is a Plan plus one of two primitives, ``MaxPool`` and ``AvgPool``.
+
+Double backward: ``MaxPool``'s backward is ``PlaneScatter`` (scatter-add by the saved indices),
+whose backward is ``PlaneGather`` and vice versa; ``AvgPool``'s backward is ``AvgPoolT`` (its
+adjoint), whose backward is ``AvgPool`` again. All four are linear in the gradient, so
+gradients of any order stay inside this file.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from ..kernels import pool as K
+
+__all__ = []
+
+
+class Plan:
+    """Window tables for pooling the last 1-3 dims of a tensor, seen as (B, D, H, W).
+
+    in_sp / out_sp: 3-tuples (unit leading dims for 1-d/2-d); nsp: number of real spatial
+    dims; lo / cnt / dil: per dim (D, H, W) as in kernels/pool.py; fac: per-dim divisor
+    factors (avg pooling divisor = fd[od] * fh[oh] * fw[ow], or ``override``); fast: the
+    2x2/stride-2 specialised kernels apply."""
+
+    __slots__ = ("in_sp", "out_sp", "nsp", "lo", "cnt", "dil", "fac", "override", "fast",
+                 "_div")
+
+    def __init__(self, in_sp, out_sp, nsp, lo, cnt, dil, fac=None, override=None, fast=False):
+        self.in_sp, self.out_sp, self.nsp = tuple(in_sp), tuple(out_sp), nsp
+        self.lo, self.cnt, self.dil = lo, cnt, tuple(int(d) for d in dil)
+        self.fac, self.override, self.fast = fac, override, fast
+        self._div = {}
+
+    def div(self, dtype):
+        """Divisor grid (OD, OH, OW) in ``dtype`` (torch divides by an integer converted to the
+        tensor's type)."""
+        d = self._div.get(dtype)
+        if d is None:
+            if self.override is not None:
+                d = np.full(self.out_sp, self.override, dtype)
+            else:
+                fd, fh, fw = self.fac
+                d = (fd[:, None, None] * fh[None, :, None] * fw[None, None, :]).astype(dtype)
+            self._div[dtype] = d
+        return d
+
+
+def window_dim(n_in: int, n_out: int, k: int, s: int, p: int, dil: int):
+    """(lo, cnt, include-pad size) of the windows o*s - p + j*dil, j < k, clipped to [0, n_in)."""
+    start = np.arange(n_out, dtype=np.int64) * s - p
+    j0 = np.where(start < 0, (-start + dil - 1) // dil, 0)
+    lo = start + j0 * dil
+    j1 = np.minimum(k, (n_in - start + dil - 1) // dil)
+    cnt = np.maximum(j1 - j0, 0)
+    # torch's count_include_pad divisor: min(start + k, n_in + p) - start (no dilation for avg)
+    full = np.minimum(start + k, n_in + p) - start
+    return lo, cnt, full
+
+
+def adaptive_dim(n_in: int, n_out: int):
+    o = np.arange(n_out, dtype=np.int64)
+    start = (o * n_in) // n_out
+    end = ((o + 1) * n_in + n_out - 1) // n_out
+    return start, end - start
+
+
+def _pad3(t, fill):
+    return (fill,) * (3 - len(t)) + tuple(t)
+
+
+@functools.lru_cache(maxsize=1024)
+def window_plan(in_sp, out_sp, kernel, stride, pad, dil, count_include_pad=True, override=None):
+    """Plan for regular pooling of the spatial shape in_sp (1-3 dims)."""
+    nsp = len(in_sp)
+    los, cnts, facs = [], [], []
+    for n_in, n_out, k, s, p, d in zip(_pad3(in_sp, 1), _pad3(out_sp, 1), _pad3(kernel, 1),
+                                       _pad3(stride, 1), _pad3(pad, 0), _pad3(dil, 1)):
+        lo, cnt, full = window_dim(n_in, n_out, k, s, p, d)
+        los.append(lo)
+        cnts.append(cnt)
+        facs.append(full if count_include_pad else cnt)
+    fast = (nsp == 2 and tuple(kernel) == (2, 2) and tuple(stride) == (2, 2)
+            and tuple(pad) == (0, 0) and tuple(dil) == (1, 1)
+            and tuple(out_sp) == (in_sp[0] // 2, in_sp[1] // 2)
+            and override in (None, 4))
+    return Plan(_pad3(in_sp, 1), _pad3(out_sp, 1), nsp, los, cnts, _pad3(dil, 1),
+                facs, override, fast)
+
+
+@functools.lru_cache(maxsize=256)
+def adaptive_plan(in_sp, out_sp):
+    nsp = len(in_sp)
+    los, cnts = [], []
+    for n_in, n_out in zip(_pad3(in_sp, 1), _pad3(out_sp, 1)):
+        lo, cnt = adaptive_dim(n_in, n_out)
+        los.append(lo)
+        cnts.append(cnt)
+    return Plan(_pad3(in_sp, 1), _pad3(out_sp, 1), nsp, los, cnts, (1, 1, 1), cnts, None)
+
+
+# ---- primitives --------------------------------------------------------------------------
+
+def _split(shape, plan):
+    """(batch shape, B) of an array whose last plan.nsp dims are pooled."""
+    bshape = tuple(shape[:len(shape) - plan.nsp])
+    B = 1
+    for s in bshape:
+        B *= s
+    return bshape, B
+
+
+def _out_shape(bshape, plan):
+    return bshape + plan.out_sp[3 - plan.nsp:]
+
+
+def _max_forward(x, plan):
+    bshape, B = _split(x.shape, plan)
+    xc = np.ascontiguousarray(x)
+    if plan.fast:
+        H, W = plan.in_sp[1:]
+        out = np.empty((B, H // 2, W // 2), x.dtype)
+        idx = np.empty((B, H // 2, W // 2), np.int64)
+        K.max_pool_2x2_fwd(xc.reshape(B, H, W), out, idx)
+    else:
+        out = np.empty((B,) + plan.out_sp, x.dtype)
+        idx = np.empty((B,) + plan.out_sp, np.int64)
+        lo, cnt, dil = plan.lo, plan.cnt, plan.dil
+        K.max_pool_fwd(xc.reshape((B,) + plan.in_sp), out, idx, lo[0], cnt[0], lo[1], cnt[1],
+                       lo[2], cnt[2], dil[0], dil[1], dil[2])
+    oshape = _out_shape(bshape, plan)
+    return out.reshape(oshape), idx.reshape(oshape)
+
+
+def _avg_forward(x, plan):
+    bshape, B = _split(x.shape, plan)
+    xc = np.ascontiguousarray(x)
+    if plan.fast:
+        H, W = plan.in_sp[1:]
+        out = np.empty((B, H // 2, W // 2), x.dtype)
+        K.avg_pool_2x2_fwd(xc.reshape(B, H, W), out)
+    else:
+        out = np.empty((B,) + plan.out_sp, x.dtype)
+        lo, cnt, dil = plan.lo, plan.cnt, plan.dil
+        K.avg_pool_fwd(xc.reshape((B,) + plan.in_sp), out, lo[0], cnt[0], lo[1], cnt[1],
+                       lo[2], cnt[2], dil[0], dil[1], dil[2], plan.div(x.dtype),
+                       x.dtype.type(0))
+    return out.reshape(_out_shape(bshape, plan))
+
+
+def _avg_adjoint(g, plan, x_shape):
+    bshape, B = _split(x_shape, plan)
+    gc = np.ascontiguousarray(g)
+    if plan.fast:
+        H, W = plan.in_sp[1:]
+        gx = np.empty((B, H, W), g.dtype)
+        K.avg_pool_2x2_bwd(gc.reshape(B, H // 2, W // 2), gx)
+    else:
+        gx = np.empty((B,) + plan.in_sp, g.dtype)
+        lo, cnt, dil = plan.lo, plan.cnt, plan.dil
+        K.avg_pool_bwd(gc.reshape((B,) + plan.out_sp), gx, lo[0], cnt[0], lo[1], cnt[1],
+                       lo[2], cnt[2], dil[0], dil[1], dil[2], plan.div(g.dtype))
+    return gx.reshape(x_shape)
+
+
+def _scatter(g, idx, x_shape, B):
+    P = int(np.prod(x_shape)) // B if B else 0
+    gx = np.empty((B, P), g.dtype)
+    if B and P:
+        Q = g.size // B
+        K.scatter_add_planes(np.ascontiguousarray(g).reshape(B, Q),
+                             np.ascontiguousarray(idx).reshape(B, Q), gx)
+    return gx.reshape(x_shape)
+
+
+def _gather(x, idx, B):
+    if B == 0:
+        return np.empty(idx.shape, x.dtype)
+    Q = idx.size // B
+    return np.take_along_axis(x.reshape(B, -1), idx.reshape(B, Q), 1).reshape(idx.shape)
+
+
+class _Prim(Function):
+    _raw = True
+
+
+class MaxPool(_Prim):
+    """(out, indices) of max pooling the last plan.nsp dims of x."""
+
+    @staticmethod
+    def forward(ctx, x, plan):
+        out, idx = _max_forward(x, plan)
+        ctx.save_for_backward(idx)
+        ctx.meta = (x.shape, _split(x.shape, plan)[1])
+        ctx.mark_non_differentiable(idx)
+        return out, idx
+
+    @staticmethod
+    def backward(ctx, g, g_idx=None):
+        idx, = ctx.saved_tensors
+        x_shape, B = ctx.meta
+        if isinstance(g, Tensor):
+            return PlaneScatter.apply(g, idx, x_shape, B), None
+        return _scatter(g, idx, x_shape, B), None
+
+
+class PlaneScatter(_Prim):
+    """gx (x_shape) = 0, then gx[b, idx[b, q]] += g[b, q] per plane b (B planes)."""
+
+    @staticmethod
+    def forward(ctx, g, idx, x_shape, B):
+        ctx.meta = (idx, B)
+        return _scatter(g, idx, x_shape, B)
+
+    @staticmethod
+    def backward(ctx, gg):
+        idx, B = ctx.meta
+        idx = idx._data if isinstance(idx, Tensor) else idx
+        if isinstance(gg, Tensor):
+            return PlaneGather.apply(gg, idx, B), None, None, None
+        return _gather(gg, idx, B), None, None, None
+
+
+class PlaneGather(_Prim):
+    """out[b, q] = x[b, idx[b, q]] per plane b; out has idx's shape."""
+
+    @staticmethod
+    def forward(ctx, x, idx, B):
+        ctx.meta = (idx, x.shape, B)
+        return _gather(x, idx, B)
+
+    @staticmethod
+    def backward(ctx, g):
+        idx, x_shape, B = ctx.meta
+        if isinstance(g, Tensor):
+            return PlaneScatter.apply(g, idx, x_shape, B), None, None
+        return _scatter(g, idx, x_shape, B), None, None
+
+
+class AvgPool(_Prim):
+    """Average pooling of the last plan.nsp dims of x (divisors from the plan)."""
+
+    @staticmethod
+    def forward(ctx, x, plan):
+        ctx.meta = (plan, x.shape)
+        return _avg_forward(x, plan)
+
+    @staticmethod
+    def backward(ctx, g):
+        plan, x_shape = ctx.meta
+        if isinstance(g, Tensor):
+            return AvgPoolT.apply(g, plan, x_shape), None
+        return _avg_adjoint(g, plan, x_shape), None
+
+
+class AvgPoolT(_Prim):
+    """The adjoint (transpose) of AvgPool: spreads g[o] / div[o] over window o."""
+
+    @staticmethod
+    def forward(ctx, g, plan, x_shape):
+        ctx.meta = plan
+        return _avg_adjoint(g, plan, x_shape)
+
+    @staticmethod
+    def backward(ctx, gg):
+        plan = ctx.meta
+        if isinstance(gg, Tensor):
+            return AvgPool.apply(gg, plan), None, None
+        return _avg_forward(gg, plan), None, None
+
+
+class MaxUnpool(_Prim):
+    """out (x batch dims + out_sp) = 0; out[b, idx[b, q]] = x[b, q] (last write wins)."""
+
+    @staticmethod
+    def forward(ctx, x, idx, out_shape, B):
+        ctx.meta = (idx, B)
+        out = np.zeros((B, int(np.prod(out_shape)) // max(B, 1)), x.dtype)
+        if B:
+            Q = x.size // B
+            np.put_along_axis(out, np.ascontiguousarray(idx).reshape(B, Q),
+                              np.ascontiguousarray(x).reshape(B, Q), 1)
+        return out.reshape(out_shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        idx, B = ctx.meta
+        if isinstance(g, Tensor):
+            return PlaneGather.apply(g, idx, B), None, None, None
+        return _gather(np.ascontiguousarray(g), idx, B), None, None, None
+
+
+# ---- locally connected layers: patch extraction and its adjoint ----------------------------
+
+def _unfold(x, geom):
+    from ..kernels import local as KL
+    kh, kw, sh, sw, ph, pw, OH, OW = geom
+    N, C = x.shape[0], x.shape[1]
+    cols = np.empty((OH * OW, N, C * kh * kw), x.dtype)
+    KL.unfold_lc(np.ascontiguousarray(x), cols, kh, kw, sh, sw, ph, pw, OW)
+    return cols
+
+
+def _fold(cols, geom, x_shape):
+    from ..kernels import local as KL
+    kh, kw, sh, sw, ph, pw, OH, OW = geom
+    gx = np.empty(x_shape, cols.dtype)
+    KL.fold_lc(np.ascontiguousarray(cols), gx, kh, kw, sh, sw, ph, pw, OW)
+    return gx
+
+
+class Unfold(_Prim):
+    """x (N, C, H, W) -> cols (OH*OW, N, C*kh*kw), zero padded; geom = (kh, kw, sh, sw, ph, pw,
+    OH, OW)."""
+
+    @staticmethod
+    def forward(ctx, x, geom):
+        ctx.meta = (geom, x.shape)
+        return _unfold(x, geom)
+
+    @staticmethod
+    def backward(ctx, g):
+        geom, x_shape = ctx.meta
+        if isinstance(g, Tensor):
+            return Fold.apply(g, geom, x_shape), None
+        return _fold(g, geom, x_shape), None
+
+
+class Fold(_Prim):
+    """The adjoint of Unfold: scatter-add patches back into an (N, C, H, W) array."""
+
+    @staticmethod
+    def forward(ctx, cols, geom, x_shape):
+        ctx.meta = geom
+        return _fold(cols, geom, x_shape)
+
+    @staticmethod
+    def backward(ctx, gg):
+        geom = ctx.meta
+        if isinstance(gg, Tensor):
+            return Unfold.apply(gg, geom), None, None
+        return _unfold(gg, geom), None, None

@@ -1,0 +1,256 @@
+"""Whole training steps: LeNet-5 (fwd + cross-entropy + bwd + SGD momentum 0.9) at batch 64 and
+256, inference forward, a full Fashion-MNIST epoch (when the data is installed), side by side with
+torch (when importable) in one run; plus memory (RSS) over thousands of steps.
+
+    .venv/bin/python -m benchmarks.train                 # tables
+    .venv/bin/python -m benchmarks.train --profile       # + cProfile of our b64 step
+    BENCH_QUICK=1 ...                                    # skip the full epoch and shorten RSS run
+"""
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import time
+
+import numpy as np
+
+try:
+    from benchmarks.harness import bench, print_table, env_info, try_torch, fmt_ms
+except ImportError:                      # run as a script from benchmarks/
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from benchmarks.harness import bench, print_table, env_info, try_torch, fmt_ms
+
+import autograd
+import nn
+import optim
+
+MEAN, STD = 0.2860, 0.3530
+
+
+def lenet_ours():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+
+
+def lenet_torch(torch):
+    tnn = torch.nn
+    return tnn.Sequential(
+        tnn.Conv2d(1, 6, 5, padding=2), tnn.ReLU(), tnn.MaxPool2d(2),
+        tnn.Conv2d(6, 16, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten(),
+        tnn.Linear(400, 120), tnn.ReLU(), tnn.Linear(120, 84), tnn.ReLU(), tnn.Linear(84, 10))
+
+
+def _step_fn(lib, model, opt, loss_fn, x, y):
+    def step():
+        out = model(x)
+        loss = loss_fn(out, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def _infer_fn(lib, model, x):
+    def fwd():
+        with lib.no_grad():
+            model(x)
+    return fwd
+
+
+def _batch(batch, seed=0):
+    rng = np.random.default_rng(seed)
+    x = ((rng.random((batch, 1, 28, 28), dtype=np.float32) - MEAN) / STD).astype(np.float32)
+    y = rng.integers(0, 10, batch).astype(np.int64)
+    return x, y
+
+
+def ours_step(batch):
+    autograd.manual_seed(0)
+    m = lenet_ours()
+    opt = optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+    x, y = _batch(batch)
+    return m, _step_fn(autograd, m, opt, nn.CrossEntropyLoss(), autograd.from_numpy(x),
+                       autograd.from_numpy(y))
+
+
+def torch_step(torch, batch):
+    torch.manual_seed(0)
+    m = lenet_torch(torch)
+    opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+    x, y = _batch(batch)
+    return m, _step_fn(torch, m, opt, torch.nn.CrossEntropyLoss(), torch.from_numpy(x),
+                       torch.from_numpy(y))
+
+
+def bench_steps(torch, rounds=11):
+    rows, out = [], []
+    for batch in (64, 256):
+        m, ours = ours_step(batch)
+        x, _ = _batch(batch)
+        cands = {"ours": ours}
+        icands = {"ours": _infer_fn(autograd, m.eval(), autograd.from_numpy(x))}
+        if torch is not None:
+            tm, tstep = torch_step(torch, batch)
+            cands["torch"] = tstep
+            icands["torch"] = _infer_fn(torch, tm.eval(), torch.from_numpy(x))
+        m.train()
+        t0 = time.perf_counter()
+        ours()                                           # first call: kernel compile / cache
+        first = time.perf_counter() - t0
+        res = bench(cands, rounds=rounds)
+        ires = bench(icands, rounds=rounds)
+        for kind, r in (("train step", res), ("inference fwd", ires)):
+            tt = r.get("torch")
+            ratio = f"{tt / r['ours']:.2f}x" if tt else "-"
+            rows.append([f"LeNet-5 {kind}", batch, fmt_ms(r["ours"]), f"{batch / r['ours']:,.0f}",
+                         fmt_ms(tt), f"{batch / tt:,.0f}" if tt else "-", ratio])
+            out.append({"bench": f"lenet5_{kind.replace(' ', '_')}", "batch": batch,
+                        "ours_ms": r["ours"] * 1e3, "torch_ms": tt * 1e3 if tt else None,
+                        "speed_vs_torch": tt / r["ours"] if tt else None,
+                        "ours_img_s": batch / r["ours"], "first_call_s": first})
+    print_table("LeNet-5 step (median ms; speed = torch time / our time, >1 means we are faster)",
+                ["what", "batch", "ours ms", "ours img/s", "torch ms", "torch img/s", "speed"],
+                rows)
+    return out
+
+
+def _fashion(train=True):
+    from autograd.vision import datasets, transforms
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
+    return datasets.FashionMNIST(None, train=train, transform=tf)
+
+
+def bench_epoch(torch):
+    """One full Fashion-MNIST epoch (938 steps of 64, incl. batching), each library once."""
+    from autograd.utils.data import DataLoader
+    try:
+        ds = _fashion()
+    except RuntimeError as e:
+        print(f"\n(full epoch skipped: {str(e)[:120]}...)")
+        return []
+    out, rows = [], []
+    autograd.manual_seed(0)
+    m = lenet_ours()
+    opt = optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    loader = DataLoader(ds, batch_size=64, shuffle=True)
+    x0, y0 = next(iter(loader))
+    _step_fn(autograd, m, opt, loss_fn, x0, y0)()          # warm (compile/cache load)
+    t0 = time.perf_counter()
+    for x, y in loader:
+        _step_fn(autograd, m, opt, loss_fn, x, y)()
+    ours = time.perf_counter() - t0
+    row = {"bench": "fashion_mnist_epoch", "batch": 64, "ours_s": ours, "torch_s": None}
+    if torch is not None:
+        xs = (ds._images.astype(np.float32) / 255.0 - np.float32(MEAN)) / np.float32(STD)
+        tds = torch.utils.data.TensorDataset(torch.from_numpy(xs[:, None].copy()),
+                                             torch.from_numpy(ds._labels))
+        g = torch.Generator().manual_seed(0)
+        tl = torch.utils.data.DataLoader(tds, batch_size=64, shuffle=True, generator=g)
+        torch.manual_seed(0)
+        tm = lenet_torch(torch)
+        topt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
+        tloss = torch.nn.CrossEntropyLoss()
+        t0 = time.perf_counter()
+        for x, y in tl:
+            _step_fn(torch, tm, topt, tloss, x, y)()
+        row["torch_s"] = time.perf_counter() - t0
+    n = len(ds)
+    tt = row["torch_s"]
+    rows.append(["Fashion-MNIST epoch (60k, b64)", f"{ours:.2f}", f"{n / ours:,.0f}",
+                 f"{tt:.2f}" if tt else "-", f"{n / tt:,.0f}" if tt else "-",
+                 f"{tt / ours:.2f}x" if tt else "-"])
+    row["speed_vs_torch"] = tt / ours if tt else None
+    print_table("Full epoch (s; one run each, incl. data loading)",
+                ["what", "ours s", "ours img/s", "torch s", "torch img/s", "speed"], rows)
+    out.append(row)
+    return out
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def rss_over_steps(steps=3000, model="mlp", batch=32):
+    """RSS after warm-up vs after ``steps`` training steps: flat when each step's graph is
+    released. Returns (rss_warm_mb, rss_end_mb, samples)."""
+    autograd.manual_seed(0)
+    if model == "mlp":
+        m = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+        x = autograd.randn(batch, 64)
+    else:
+        m = lenet_ours()
+        x = autograd.randn(batch, 1, 28, 28)
+    y = autograd.randint(0, 10, (batch,))
+    opt = optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+    step = _step_fn(autograd, m, opt, nn.CrossEntropyLoss(), x, y)
+    warm = max(50, steps // 10)
+    for _ in range(warm):
+        step()
+    gc.collect()
+    start = rss_mb()
+    samples = []
+    for i in range(steps):
+        step()
+        if (i + 1) % max(1, steps // 5) == 0:
+            samples.append(round(rss_mb(), 1))
+    gc.collect()
+    return start, rss_mb(), samples
+
+
+def bench_rss(quick=False):
+    out, rows = [], []
+    for model, steps in (("mlp", 2000 if quick else 10000), ("lenet5", 300 if quick else 2000)):
+        t0 = time.perf_counter()
+        a, b, s = rss_over_steps(steps, model)
+        rows.append([model, steps, f"{a:.1f}", f"{b:.1f}", f"{b - a:+.1f}", " ".join(map(str, s)),
+                     f"{time.perf_counter() - t0:.1f}"])
+        out.append({"bench": f"rss_{model}", "steps": steps, "rss_start_mb": a, "rss_end_mb": b,
+                    "growth_mb": b - a})
+    print_table("RSS over training steps (MB; flat = graph released every step)",
+                ["model", "steps", "after warm-up", "end", "growth", "samples", "s"], rows)
+    return out
+
+
+def profile_step(batch=64, steps=300, top=25):
+    import cProfile
+    import pstats
+    _, step = ours_step(batch)
+    for _ in range(5):
+        step()
+    pr = cProfile.Profile()
+    pr.enable()
+    for _ in range(steps):
+        step()
+    pr.disable()
+    st = pstats.Stats(pr)
+    print(f"\n## cProfile: {steps} LeNet-5 train steps at batch {batch} (tottime order)")
+    st.sort_stats("tottime").print_stats(top)
+    st.sort_stats("cumulative").print_stats(top)
+
+
+def run() -> list[dict]:
+    quick = bool(os.environ.get("BENCH_QUICK"))
+    torch = try_torch()
+    try:
+        import numba
+        if torch is not None:
+            torch.set_num_threads(numba.get_num_threads())
+    except ImportError:
+        pass
+    print("env:", env_info())
+    results = bench_steps(torch, rounds=7 if quick else 11)
+    if not quick:
+        results += bench_epoch(torch)
+    results += bench_rss(quick)
+    return results
+
+
+if __name__ == "__main__":
+    run()
+    if "--profile" in sys.argv:
+        profile_step()

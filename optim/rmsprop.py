@@ -1,0 +1,93 @@
+"""RMSprop (torch.optim.RMSprop)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import (Optimizer, _add_l1, _bump, _check_lr, _fma_, _incr_step, _lerp_,
+                        _new_step, _regularized_grad, _to_scalar, _zeros_like)
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    """RMSprop, torch.optim.RMSprop step for step.
+
+    Per parameter (g negated if ``maximize``, plus weight_decay * p, plus l1 * sign(p))::
+
+        v = alpha * v + (1 - alpha) * g * g
+        centered: ga = lerp(ga, g, 1 - alpha); avg = sqrt(v - ga * ga) + eps
+        else:     avg = sqrt(v) + eps
+        momentum > 0: buf = momentum * buf + g / avg; p = p - lr * buf
+        else:         p = p - lr * g / avg
+
+    Defaults as torch: lr=1e-2, alpha=0.99, eps=1e-8. State: ``'step'``, ``'square_avg'``,
+    ``'momentum_buffer'`` (momentum > 0), ``'grad_avg'`` (centered).
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False, *, l1_weight_decay=0):
+        _check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable)
+        super().__init__(params, _add_l1(defaults, l1_weight_decay))
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("momentum", 0)
+            group.setdefault("centered", False)
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+
+    def step(self, closure=None):
+        return self._run_step(closure, self._update)
+
+    def _update(self):
+        for group in self.param_groups:
+            lr = _to_scalar(group["lr"])
+            alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _new_step()
+                    state["square_avg"] = _zeros_like(p)
+                    if momentum > 0:
+                        state["momentum_buffer"] = _zeros_like(p)
+                    if group["centered"]:
+                        state["grad_avg"] = _zeros_like(p)
+                _incr_step(state)
+                g = _regularized_grad(p, group, group["weight_decay"], group["maximize"])
+                sq = state["square_avg"]._data
+                sq *= alpha
+                _fma_(sq, (1 - alpha) * g, g)
+                if group["centered"]:
+                    ga = state["grad_avg"]._data
+                    _lerp_(ga, g, 1 - alpha)
+                    avg = np.sqrt(_fma_(sq.copy(), -ga, ga))
+                else:
+                    avg = np.sqrt(sq)
+                avg += eps
+                if momentum > 0:
+                    buf = state["momentum_buffer"]._data
+                    buf *= momentum
+                    buf += g / avg
+                    _fma_(p._data, buf, -lr)
+                else:
+                    p._data += (-lr * g) / avg
+                for t in state.values():
+                    t._version[0] += 1
+                _bump(p)

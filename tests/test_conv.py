@@ -1,0 +1,382 @@
+"""Convolutions, transposed convolutions, F.pad, unfold/fold: forward against a direct-sum numpy
+reference (hypothesis-drawn geometry), gradcheck/gradgradcheck, dtypes, thread determinism,
+error messages, modules, and PyTorch where importable."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st, HealthCheck
+
+import autograd
+import nn
+import nn.functional as F
+from autograd import Tensor
+from autograd.kernels import conv as K
+
+RNG = np.random.default_rng(1234)
+
+
+def T(a, grad=False):
+    return autograd.tensor(np.asarray(a), requires_grad=grad)
+
+
+# ---- reference (direct sum over taps, numpy) -------------------------------------------------
+
+def ref_conv(x, w, b, stride, pad, dil, groups):
+    nd = x.ndim - 2
+    N, C = x.shape[:2]
+    Kc, Cg = w.shape[:2]
+    ks = w.shape[2:]
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad])
+    osp = tuple((xp.shape[2 + i] - dil[i] * (ks[i] - 1) - 1) // stride[i] + 1 for i in range(nd))
+    out = np.zeros((N, Kc) + osp, np.float64)
+    Kg = Kc // groups
+    for g in range(groups):
+        for tap in itertools.product(*[range(k) for k in ks]):
+            sl = tuple(slice(tap[i] * dil[i], tap[i] * dil[i] + stride[i] * (osp[i] - 1) + 1,
+                             stride[i]) for i in range(nd))
+            xs = xp[(slice(None), slice(g * Cg, (g + 1) * Cg)) + sl].astype(np.float64)
+            ws = w[(slice(g * Kg, (g + 1) * Kg), slice(None)) + tap].astype(np.float64)
+            out[:, g * Kg:(g + 1) * Kg] += np.einsum("nc...,kc->nk...", xs, ws)
+    if b is not None:
+        out += b.reshape((1, -1) + (1,) * nd)
+    return out
+
+
+def ref_conv_t(x, w, b, stride, pad, opad, dil, groups):
+    """Transposed conv by its scatter definition."""
+    nd = x.ndim - 2
+    N, Cin = x.shape[:2]
+    Cog = w.shape[1]
+    ks = w.shape[2:]
+    Cig = Cin // groups
+    full = tuple((x.shape[2 + i] - 1) * stride[i] + dil[i] * (ks[i] - 1) + 1 + opad[i]
+                 for i in range(nd))
+    out = np.zeros((N, Cog * groups) + full, np.float64)
+    for g in range(groups):
+        for tap in itertools.product(*[range(k) for k in ks]):
+            sl = tuple(slice(tap[i] * dil[i], tap[i] * dil[i] + stride[i] * (x.shape[2 + i] - 1)
+                             + 1, stride[i]) for i in range(nd))
+            xs = x[:, g * Cig:(g + 1) * Cig].astype(np.float64)
+            ws = w[(slice(g * Cig, (g + 1) * Cig), slice(None)) + tap].astype(np.float64)
+            out[(slice(None), slice(g * Cog, (g + 1) * Cog)) + sl] += np.einsum(
+                "nc...,ck->nk...", xs, ws)
+    crop = tuple(slice(pad[i], full[i] - pad[i]) for i in range(nd))
+    out = out[(slice(None), slice(None)) + crop]
+    if b is not None:
+        out += b.reshape((1, -1) + (1,) * nd)
+    return out
+
+
+@st.composite
+def conv_cases(draw, transposed=False):
+    nd = draw(st.integers(1, 3))
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    depthwise = draw(st.booleans()) and groups > 1
+    cg = 1 if depthwise else draw(st.integers(1, 2))
+    kg = 1 if depthwise else draw(st.integers(1, 5))
+    N = draw(st.integers(1, 2))
+    ks = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    dil = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    pad = tuple(draw(st.integers(0, 2)) for _ in range(nd))
+    maxs = 7 if nd < 3 else 5
+    if transposed:
+        sp = tuple(draw(st.integers(1, 4)) for _ in range(nd))
+        opad = tuple(draw(st.integers(0, max(stride[i], dil[i]) - 1)) for i in range(nd))
+        # torch needs a positive output size
+        for i in range(nd):
+            if (sp[i] - 1) * stride[i] - 2 * pad[i] + dil[i] * (ks[i] - 1) + 1 + opad[i] <= 0:
+                pad = pad[:i] + (0,) + pad[i + 1:]
+        return nd, N, cg, kg, groups, ks, stride, dil, pad, sp, opad
+    sp = tuple(draw(st.integers(max(1, dil[i] * (ks[i] - 1) + 1 - 2 * pad[i]), maxs))
+               for i in range(nd))
+    return nd, N, cg, kg, groups, ks, stride, dil, pad, sp, None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(conv_cases(), st.sampled_from([np.float32, np.float64]), st.booleans())
+def test_conv_forward_matches_reference(case, dt, bias):
+    nd, N, cg, kg, groups, ks, stride, dil, pad, sp, _ = case
+    x = RNG.standard_normal((N, cg * groups) + sp).astype(dt)
+    w = RNG.standard_normal((kg * groups, cg) + ks).astype(dt)
+    b = RNG.standard_normal(kg * groups).astype(dt) if bias else None
+    fn = getattr(F, f"conv{nd}d")
+    y = fn(T(x), T(w), None if b is None else T(b), stride, pad, dil, groups)
+    ref = ref_conv(x, w, b, stride, pad, dil, groups)
+    assert y.dtype == dt
+    assert y.shape == ref.shape
+    tol = 1e-4 if dt == np.float32 else 1e-11
+    np.testing.assert_allclose(y.numpy(), ref, rtol=tol, atol=tol)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(conv_cases(transposed=True), st.sampled_from([np.float32, np.float64]), st.booleans())
+def test_conv_transpose_forward_matches_reference(case, dt, bias):
+    nd, N, cig, cog, groups, ks, stride, dil, pad, sp, opad = case
+    x = RNG.standard_normal((N, cig * groups) + sp).astype(dt)
+    w = RNG.standard_normal((cig * groups, cog) + ks).astype(dt)
+    b = RNG.standard_normal(cog * groups).astype(dt) if bias else None
+    fn = getattr(F, f"conv_transpose{nd}d")
+    y = fn(T(x), T(w), None if b is None else T(b), stride, pad, opad, groups, dil)
+    ref = ref_conv_t(x, w, b, stride, pad, opad, dil, groups)
+    assert y.dtype == dt and y.shape == ref.shape
+    tol = 1e-4 if dt == np.float32 else 1e-11
+    np.testing.assert_allclose(y.numpy(), ref, rtol=tol, atol=tol)
+
+
+GRAD_CASES = [
+    # nd, N, C, K, sp, k, stride, pad, dil, groups
+    (1, 2, 2, 3, (6,), (3,), 1, 1, 1, 1),
+    (1, 1, 4, 4, (7,), (2,), 2, 0, 2, 2),
+    (2, 2, 2, 3, (5, 4), (3, 2), 1, 1, 1, 1),
+    (2, 1, 2, 2, (5, 5), (2, 2), 2, 1, 1, 2),     # depthwise, strided
+    (2, 1, 3, 2, (6, 5), (2, 2), (1, 2), (0, 1), (2, 1), 1),
+    (3, 1, 2, 2, (3, 4, 3), (2, 2, 1), 1, (1, 0, 0), 1, 1),
+    (3, 1, 2, 2, (4, 3, 4), (2, 1, 2), 2, 0, 1, 2),
+]
+
+
+@pytest.mark.parametrize("case", GRAD_CASES)
+def test_conv_gradcheck_and_gradgradcheck(case):
+    nd, N, C, Kc, sp, k, s, p, d, g = case
+    x = T(RNG.standard_normal((N, C) + sp), True)
+    w = T(RNG.standard_normal((Kc, C // g) + k), True)
+    b = T(RNG.standard_normal(Kc), True)
+    fn = getattr(F, f"conv{nd}d")
+    f = lambda x, w, b: fn(x, w, b, s, p, d, g)  # noqa: E731
+    assert autograd.gradcheck(f, (x, w, b))
+    assert autograd.gradgradcheck(f, (x, w, b))
+
+
+@pytest.mark.parametrize("nd,s,p,op,d,g", [(1, 2, 1, 1, 1, 1), (2, 2, 0, 1, 1, 2),
+                                           (2, 1, 1, 0, 2, 1), (3, 2, 0, (1, 0, 1), 1, 1)])
+def test_conv_transpose_gradcheck_and_gradgradcheck(nd, s, p, op, d, g):
+    sp = (3, 4, 3)[:nd]
+    x = T(RNG.standard_normal((1, 2) + sp), True)
+    w = T(RNG.standard_normal((2, 2 // g) + (2,) * nd), True)
+    b = T(RNG.standard_normal(2 // g * g), True)
+    fn = getattr(F, f"conv_transpose{nd}d")
+    f = lambda x, w, b: fn(x, w, b, s, p, op, g, d)  # noqa: E731
+    assert autograd.gradcheck(f, (x, w, b))
+    assert autograd.gradgradcheck(f, (x, w, b))
+
+
+def test_float32_stays_float32_and_unbatched():
+    x = T(RNG.standard_normal((3, 8, 8)).astype(np.float32), True)
+    w = T(RNG.standard_normal((4, 3, 3, 3)).astype(np.float32), True)
+    b = T(np.zeros(4, np.float32), True)
+    y = F.conv2d(x, w, b, padding=1)
+    assert y.shape == (4, 8, 8) and y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+    assert b.grad.dtype == np.float32
+    yt = F.conv_transpose2d(x, w.detach().permute(1, 0, 2, 3).contiguous(), stride=2)
+    assert yt.dtype == np.float32 and yt.shape == (4, 17, 17)
+
+
+def test_kernels_bitwise_identical_for_1_and_2_threads():
+    import numba
+    from autograd.ops import conv as C
+    x = RNG.standard_normal((5, 6, 13, 11)).astype(np.float32)
+    w = RNG.standard_normal((10, 3, 3, 3)).astype(np.float32)
+    for geo in [((1, 1), (1, 1), (1, 1), (1, 1), 2), ((2, 1), (1, 0), (1, 0), (1, 2), 1)]:
+        if geo[4] == 1:
+            w_ = RNG.standard_normal((10, 6, 3, 3)).astype(np.float32)
+        else:
+            w_ = w
+        outs = []
+        old = numba.get_num_threads()
+        for n in (1, 2 if numba.config.NUMBA_NUM_THREADS >= 2 else 1):
+            numba.set_num_threads(n)
+            try:
+                y = C._conv_fwd(x, w_, geo)
+                g = np.ascontiguousarray(np.cos(y))
+                outs.append((y, C._conv_dx(g, w_, x.shape[2:], geo),
+                             C._conv_dw(x, g, w_.shape, geo)))
+            finally:
+                numba.set_num_threads(old)
+        for a, b in zip(*outs):
+            assert a.tobytes() == b.tobytes()
+
+
+def test_kernel_callable_alone():
+    # 1-d conv as a flat sweep: x (N, C, S), w (K, Cg, T), out (N, K, R, Q)
+    x = RNG.standard_normal((2, 2, 9)).astype(np.float64)
+    w = RNG.standard_normal((3, 2, 3)).astype(np.float64)
+    out = np.empty((2, 3, 1, 7))
+    K.conv_forward(x, w, np.arange(3, dtype=np.int64), np.zeros(1, np.int64), 1, out)
+    np.testing.assert_allclose(out[:, :, 0], ref_conv(x, w, None, (1,), (0,), (1,), 1))
+    part = np.empty((1, 3, 2, 3))
+    g = RNG.standard_normal((2, 3, 1, 7))
+    K.conv_backward_weight(x, g, np.arange(3, dtype=np.int64), np.zeros(1, np.int64), 1, part)
+    ref = np.stack([np.einsum("nkq,ncq->kc", g[:, :, 0], x[:, :, t:t + 7]) for t in range(3)], -1)
+    np.testing.assert_allclose(part[0], ref)
+
+
+# ---- errors ----------------------------------------------------------------------------------
+
+def _err(fn, match, exc=(RuntimeError, ValueError)):
+    with pytest.raises(exc, match=match):
+        fn()
+
+
+def test_error_messages():
+    x = T(np.zeros((8, 4, 28, 28), np.float32))
+    w = T(np.zeros((16, 3, 3, 3), np.float32))
+    with pytest.raises(RuntimeError) as e:
+        F.conv2d(x, w)
+    assert str(e.value) == ("conv2d(): weight expects 3 input channels but input has 4 "
+                            "(input (8, 4, 28, 28), weight (16, 3, 3, 3))")
+    w4 = T(np.zeros((16, 4, 3, 3), np.float32))
+    _err(lambda: F.conv2d(T(np.zeros((1, 4, 2, 2), np.float32)), w4), r"larger than the padded")
+    _err(lambda: F.conv2d(x, w4, stride=0), r"conv2d\(\): stride must be positive")
+    _err(lambda: F.conv2d(x, w4, dilation=(1, -1)), r"dilation must be positive")
+    _err(lambda: F.conv2d(x, w4, padding=-1), r"padding must be non-negative")
+    _err(lambda: F.conv2d(T(np.zeros((4, 28), np.float32)), w4), r"expected input to be 3-D")
+    _err(lambda: F.conv1d(x, w4), r"conv1d\(\): expected input to be 2-D")
+    _err(lambda: F.conv2d(x, T(np.zeros((16, 4, 3), np.float32))), r"expected weight to be 4-D")
+    _err(lambda: F.conv2d(x, T(np.zeros((15, 2, 3, 3), np.float32)), groups=2),
+         r"groups=2 must divide the out_channels")
+    _err(lambda: F.conv2d(x, T(np.zeros((15, 1, 3, 3), np.float32)), groups=3),
+         r"weight expects 3 input channels \(weight.shape\[1\]=1 x groups=3\) but input has 4")
+    _err(lambda: F.conv2d(x, w4, groups=0), r"groups must be a positive")
+    _err(lambda: F.conv2d(x, w4, stride=2, padding="same"), r"'same' is not supported")
+    _err(lambda: F.conv2d(x, w4, padding="full"), r"invalid padding string")
+    _err(lambda: F.conv2d(x, w4, T(np.zeros(3, np.float32))), r"bias must have shape \(16,\)")
+    _err(lambda: F.conv2d(x, T(np.zeros((16, 4, 3, 3)))), r"same dtype")
+    _err(lambda: F.conv2d(x, w4, stride=(1, 2, 3)), r"stride must be an int or a tuple of 2")
+    wt = T(np.zeros((4, 2, 3, 3), np.float32))
+    _err(lambda: F.conv_transpose2d(x, wt, stride=2, output_padding=2),
+         r"output_padding must be non-negative and smaller than either stride or dilation")
+    _err(lambda: F.conv_transpose2d(x, T(np.zeros((3, 2, 3, 3), np.float32))),
+         r"conv_transpose2d\(\): weight expects 3 input channels but input has 4")
+    _err(lambda: F.pad(x, (1, 2, 3)), r"padding length must be even")
+    _err(lambda: F.pad(x, (28, 0), mode="reflect"), r"less than the corresponding input")
+    _err(lambda: F.pad(x, (1, 1), mode="wrap"), r"unknown padding mode", NotImplementedError)
+    _err(lambda: nn.Conv2d(4, 6, 3, padding_mode="foo"), r"padding_mode must be one of")
+    _err(lambda: nn.Conv2d(4, 6, 3, groups=4), r"out_channels \(6\) must be divisible")
+    _err(lambda: F.fold(T(np.zeros((1, 9, 5))), (4, 4), 3), r"sliding blocks")
+
+
+# ---- padding, unfold/fold --------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode,npmode", [("constant", "constant"), ("reflect", "reflect"),
+                                         ("replicate", "edge"), ("circular", "wrap")])
+def test_pad_modes_forward_and_grad(mode, npmode):
+    a = RNG.standard_normal((2, 3, 5, 4))
+    pads = (1, 2, 3, 0)
+    y = F.pad(T(a), pads, mode=mode)
+    ref = np.pad(a, [(0, 0), (0, 0), (3, 0), (1, 2)], mode=npmode)
+    np.testing.assert_array_equal(y.numpy(), ref)
+    x = T(RNG.standard_normal((1, 2, 4, 3)), True)
+    f = lambda x: F.pad(x, (2, 1, 1, 2), mode=mode)  # noqa: E731
+    assert autograd.gradcheck(f, (x,))
+    assert autograd.gradgradcheck(f, (x,))
+
+
+def test_pad_constant_value_and_negative():
+    a = RNG.standard_normal((3, 5))
+    y = F.pad(T(a), (1, -2), value=7.0)
+    np.testing.assert_array_equal(y.numpy(), np.pad(a[:, :3], [(0, 0), (1, 0)],
+                                                    constant_values=7.0))
+    assert F.pad(T(a.astype(np.float32)), (1, 1)).dtype == np.float32
+
+
+def test_unfold_fold_gradcheck():
+    x = T(RNG.standard_normal((1, 2, 5, 4)), True)
+    f = lambda x: F.unfold(x, (2, 3), dilation=(1, 1), padding=1, stride=(2, 1))  # noqa: E731
+    assert autograd.gradcheck(f, (x,))
+    assert autograd.gradgradcheck(f, (x,))
+    cols = T(RNG.standard_normal((1, 2 * 6, f(x).shape[2])), True)
+    g = lambda c: F.fold(c, (5, 4), (2, 3), padding=1, stride=(2, 1))  # noqa: E731
+    assert autograd.gradcheck(g, (cols,))
+
+
+# ---- modules ---------------------------------------------------------------------------------
+
+def test_modules_shapes_init_repr():
+    autograd.manual_seed(0)
+    m = nn.Conv2d(3, 8, 5, stride=2, padding=1, bias=False)
+    assert m.weight.shape == (8, 3, 5, 5) and m.bias is None and m.kernel_size == (5, 5)
+    bound = 1 / np.sqrt(3 * 25)
+    assert np.abs(m.weight.detach().numpy()).max() <= bound and m.weight.dtype == np.float32
+    assert "Conv2d(3, 8, kernel_size=(5, 5), stride=(2, 2), padding=(1, 1), bias=False)" in repr(m)
+    m = nn.Conv1d(4, 4, 3, padding="same", groups=2, padding_mode="circular")
+    assert m(T(np.zeros((2, 4, 9), np.float32))).shape == (2, 4, 9)
+    assert "padding=same, groups=2, padding_mode=circular" in repr(m)
+    m = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)
+    assert m.weight.shape == (4, 3, 3, 3)
+    y = m(T(np.zeros((1, 4, 5, 5), np.float32)))
+    assert y.shape == (1, 6, 10, 10)
+    assert m(T(np.zeros((1, 4, 5, 5), np.float32)), output_size=(9, 9)).shape == (1, 6, 9, 9)
+    assert "output_padding=(1, 1), groups=2" in repr(m)
+    m3 = nn.Conv3d(2, 3, (1, 2, 3))
+    y = m3(T(np.zeros((2, 3, 4, 5), np.float32)))
+    assert y.shape == (3, 3, 3, 3)
+    assert len(list(m3.parameters())) == 2
+
+
+# ---- against torch -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_modules_against_torch(mode, nd):
+    torch = pytest.importorskip("torch")
+    cls = getattr(nn, f"Conv{nd}d")
+    tcls = getattr(torch.nn, f"Conv{nd}d")
+    kw = dict(stride=1 if nd == 3 else 2, padding=1, dilation=1 + (nd == 1), groups=2,
+              padding_mode=mode)
+    m = cls(4, 6, 3, **kw)
+    tm = tcls(4, 6, 3, **kw).double()
+    with torch.no_grad():
+        tm.weight.copy_(torch.from_numpy(m.weight.detach().numpy().astype(np.float64)))
+        tm.bias.copy_(torch.from_numpy(m.bias.detach().numpy().astype(np.float64)))
+    m.double() if hasattr(m, "double") else None
+    x = RNG.standard_normal((2, 4) + (7, 6, 5)[:nd])
+    xa, xt = T(x, True), torch.tensor(x, requires_grad=True)
+    w = T(m.weight.detach().numpy().astype(np.float64), True)
+    b = T(m.bias.detach().numpy().astype(np.float64), True)
+    fa = getattr(F, f"conv{nd}d")
+    xin = xa if mode == "zeros" else F.pad(xa, m._reversed_padding_repeated_twice, mode=mode)
+    ya = fa(xin, w, b, m.stride, m.padding if mode == "zeros" else 0, m.dilation, m.groups)
+    yt = tm(xt)
+    np.testing.assert_allclose(ya.detach().numpy(), yt.detach().numpy(), rtol=1e-10, atol=1e-10)
+    go = RNG.standard_normal(yt.shape)
+    (ya * T(go)).sum().backward()
+    (yt * torch.tensor(go)).sum().backward()
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(w.grad.numpy(), tm.weight.grad.numpy(), rtol=1e-10, atol=1e-10)
+    # float32 module forward against torch float32
+    y32 = m.float()(T(x.astype(np.float32))) if hasattr(m, "float") else None
+    if y32 is not None:
+        tm32 = tcls(4, 6, 3, **kw)
+        with torch.no_grad():
+            tm32.weight.copy_(torch.from_numpy(m.weight.detach().numpy().astype(np.float32)))
+            tm32.bias.copy_(torch.from_numpy(m.bias.detach().numpy().astype(np.float32)))
+        assert y32.dtype == np.float32
+        np.testing.assert_allclose(y32.detach().numpy(), tm32(torch.from_numpy(x.astype(np.float32)))
+                                   .detach().numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_transpose_and_unfold_against_torch():
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((2, 4, 5, 6))
+    w = RNG.standard_normal((4, 3, 3, 2))
+    b = RNG.standard_normal(6)
+    y = F.conv_transpose2d(T(x), T(w), T(b), stride=(2, 3), padding=(1, 0),
+                           output_padding=(1, 2), groups=2, dilation=(1, 2))
+    yt = torch.nn.functional.conv_transpose2d(torch.tensor(x), torch.tensor(w), torch.tensor(b),
+                                              stride=(2, 3), padding=(1, 0),
+                                              output_padding=(1, 2), groups=2, dilation=(1, 2))
+    np.testing.assert_allclose(y.numpy(), yt.numpy(), rtol=1e-10, atol=1e-10)
+    u = F.unfold(T(x), (2, 3), dilation=(2, 1), padding=(1, 2), stride=(1, 2))
+    ut = torch.nn.functional.unfold(torch.tensor(x), (2, 3), dilation=(2, 1), padding=(1, 2),
+                                    stride=(1, 2))
+    np.testing.assert_array_equal(u.numpy(), ut.numpy())
+    f = F.fold(u, (5, 6), (2, 3), dilation=(2, 1), padding=(1, 2), stride=(1, 2))
+    ft = torch.nn.functional.fold(ut, (5, 6), (2, 3), dilation=(2, 1), padding=(1, 2),
+                                  stride=(1, 2))
+    np.testing.assert_allclose(f.numpy(), ft.numpy(), rtol=1e-12, atol=1e-12)
