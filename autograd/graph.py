@@ -237,7 +237,8 @@ def _rule_softmax(ins, outs, needs, node):
 
 
 FLOP_RULES: dict = {"ConvNd": _rule_conv, "ConvTransposeNd": _rule_conv_transpose,
-                    "ConvWeightGrad": _rule_conv_weight_grad, "MatMul": _rule_matmul, "Mm": _rule_matmul, "Bmm": _rule_matmul,
+                    "ConvWeightGrad": _rule_conv_weight_grad, "MatMul": _rule_matmul,
+                    "Mm": _rule_matmul, "Bmm": _rule_matmul,
                     "Linear": _rule_linear, "Addmm": _rule_linear}
 for _n in ("Add Sub Mul Div Neg PowScalar Pow Exp Log Log2 Log10 Log1p Expm1 Sqrt Rsqrt "
            "Reciprocal Abs Sin Cos Tan Tanh Sinh Cosh Atan Asin Acos Sigmoid Relu Clamp Where "
@@ -438,8 +439,12 @@ class record:
         self._handles = []
 
     def __enter__(self):
+        import weakref
         for m in self.models:
             self._handles += _hook_modules(m)
+            for name, p in m.named_parameters():
+                _leaf_names[id(p)] = (weakref.ref(p), name.rsplit(".", 1)[0] if "." in name
+                                      else "")
         add_observer(self)
         return self
 
@@ -484,7 +489,7 @@ class record:
 @dataclass
 class NodeInfo:
     idx: int
-    kind: str                  # "op", "leaf" (AccumulateGrad: a tensor that requires grad), "output"
+    kind: str                  # "op", "leaf" (AccumulateGrad: requires grad), "output"
     name: str                  # MulBackward0 / AccumulateGrad / output
     op: str                    # forward op (Mul) / "leaf" / "output"
     shapes: list               # output shapes
@@ -627,7 +632,8 @@ class Graph:
                 d = obj._data
                 nm = "AccumulateGrad"
                 info = NodeInfo(i, "leaf", nm, "leaf", [tuple(d.shape)], str(d.dtype))
-                info.module = _leaf_names.get(id(obj), "")
+                ent = _leaf_names.get(id(obj))
+                info.module = ent[1] if ent is not None and ent[0]() is obj else ""
                 if show_values:
                     info.value = _summ(d)
                     if obj.grad is not None:
@@ -798,12 +804,11 @@ class Graph:
         are merged in groups until the file stays under ``max_bytes``."""
         if self.empty:
             raise ValueError(_NO_GRAPH.format(what="to_html()"))
+        text = _build_html(self, title, max_nodes)
         limit = max_nodes
-        while True:
-            text = _build_html(self, title, limit)
-            if len(text.encode()) <= max_bytes or limit <= 50:
-                break
+        while len(text.encode()) > max_bytes and limit > 50:   # merge groups in the data itself
             limit //= 2
+            text = _build_html(self, title, limit, merge=True)
         if path is not None:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
@@ -837,60 +842,115 @@ def _dot_escape(s):
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
 
-_leaf_names = {}     # id(parameter) -> qualified name, filled by record()/summary when known
+_leaf_names = {}     # id(parameter) -> (weakref, module path), filled by record()
 
 
 # ---------------------------------------------------------------- HTML builder
-def _build_html(g: Graph, title: str, max_nodes: int) -> str:
+def _build_html(g: Graph, title: str, max_nodes: int, merge: bool = False,
+                initial_nodes: int = 300) -> str:
     layer, order = g.layout()
     n = len(g.nodes)
-    # Module groups: every prefix of a node's module path is a group.
-    mods = {}
-    for nd in g.nodes:
-        m = nd.module
-        while m:
-            mods.setdefault(m, 0)
-            mods[m] += 1
-            m = m.rsplit(".", 1)[0] if "." in m else ""
     node_groups = [nd.module for nd in g.nodes]
-    # Too many nodes: merge runs of un-moduled nodes into synthetic groups by layer band.
-    collapsed_init = []
     if n > max_nodes:
-        band = max(1, int(np.ceil(n / max(1, max_nodes // 4))))
+        # Nodes outside any module: grouped in bands of layers so they can collapse too.
         maxl = max(layer) + 1
-        step = max(1, int(np.ceil(maxl * band / n)))
+        step = max(1, int(np.ceil(maxl / max(1, max_nodes // 8))))
         for i, nd in enumerate(g.nodes):
             if not nd.module:
-                gname = f"ops[layers {layer[i] // step * step}-{layer[i] // step * step + step - 1}]"
-                node_groups[i] = gname
-                mods[gname] = mods.get(gname, 0) + 1
-        # collapse groups, deepest first, until the visible count fits
-        depth_of = {m: m.count(".") for m in mods}
-        visible = n
-        for m in sorted(mods, key=lambda m: -depth_of[m]):
-            if visible <= max_nodes:
+                lo = layer[i] // step * step
+                node_groups[i] = f"ops[{lo}-{lo + step - 1}]"
+    mods = {}
+    for m in node_groups:
+        while m:
+            mods[m] = mods.get(m, 0) + 1
+            m = m.rsplit(".", 1)[0] if "." in m else ""
+
+    def visible_if(depth):        # visible count when every module at `depth` is collapsed
+        tops = set()
+        alone = 0
+        for m in node_groups:
+            parts = m.split(".") if m else []
+            if len(parts) > depth:
+                tops.add(".".join(parts[:depth + 1]))
+            else:
+                alone += 1
+        return alone + len(tops), [t for t in tops]
+
+    target = min(initial_nodes, max_nodes) if not merge else max_nodes
+    collapsed_init = []
+    if n > target and mods:
+        max_depth = max(m.count(".") for m in mods)
+        choice = None
+        for d in range(max_depth, -1, -1):
+            cnt, tops = visible_if(d)
+            choice = tops
+            if cnt <= target:
                 break
-            collapsed_init.append(m)
-            visible -= mods[m] - 1
-    # Merge nodes of very large graphs in the data itself (keeps the file small): nodes of a
-    # collapsed group are emitted as one aggregate when the graph is far over the limit.
-    nodes_js = []
-    for nd in g.nodes:
-        c = nd.cost
-        nodes_js.append([
-            nd.name, nd.kind[0], " ".join(_shape_str(s) for s in nd.shapes), nd.dtype,
-            node_groups[nd.idx], layer[nd.idx], order[nd.idx],
-            ("?" if not c.known else int(c.flops)) if nd.kind == "op" else 0,
-            int(c.macs), int(c.bwd_flops), nd.saved_bytes,
-            "; ".join(f"{r} {_shape_str(s)} {d} {_fmt_bytes(b)}" for r, s, d, b in nd.saved)
-            + (" (freed)" if nd.freed else ""),
-            nd.value, nd.grad, nd.created])
-    data = {"title": title, "nodes": nodes_js, "edges": [[s, d] for s, d, _p, _o in g.edges],
+        collapsed_init = sorted(choice)
+    rep = list(range(n))
+    nodes_src = list(g.nodes)
+    edges = [(s_, d_) for s_, d_, _p, _o in g.edges]
+    if merge and collapsed_init:
+        # Quotient graph: one node per collapsed group (keeps huge graphs under the size limit)
+        cset = set(collapsed_init)
+        key_of = []
+        for i, m in enumerate(node_groups):
+            k, mm = None, m
+            while mm:
+                if mm in cset:
+                    k = mm
+                mm = mm.rsplit(".", 1)[0] if "." in mm else ""
+            key_of.append(k)
+        new_idx, members = {}, []
+        for i in range(n):
+            k = key_of[i] if key_of[i] is not None else ("#", i)
+            if k not in new_idx:
+                new_idx[k] = len(members)
+                members.append([])
+            members[new_idx[k]].append(i)
+            rep[i] = new_idx[k]
+        edges = sorted({(rep[a], rep[b]) for a, b in edges if rep[a] != rep[b]})
+        nodes_js = []
+        for grp in members:
+            if len(grp) == 1 and key_of[grp[0]] is None:
+                nodes_js.append(_node_js(g.nodes[grp[0]], node_groups[grp[0]], layer[grp[0]],
+                                         order[grp[0]]))
+                continue
+            name = key_of[grp[0]]
+            fl = sum(g.nodes[i].cost.flops for i in grp)
+            parent = name.rsplit(".", 1)[0] if "." in name else ""
+            nodes_js.append([f"[{name}]", "m", f"{len(grp)} nodes", "", parent,
+                             sum(layer[i] for i in grp) / len(grp),
+                             sum(order[i] for i in grp) / len(grp), int(fl),
+                             sum(g.nodes[i].cost.macs for i in grp),
+                             sum(g.nodes[i].cost.bwd_flops for i in grp),
+                             sum(g.nodes[i].saved_bytes for i in grp), "merged group", "", "",
+                             ""])
+        collapsed_init = []
+        mods = {m: 1 for m in {r[4] for r in nodes_js} if m}
+        for m in list(mods):
+            while "." in m:
+                m = m.rsplit(".", 1)[0]
+                mods[m] = 1
+    else:
+        nodes_js = [_node_js(nd, node_groups[nd.idx], layer[nd.idx], order[nd.idx])
+                    for nd in nodes_src]
+    tot = g.total_cost()
+    data = {"title": title, "nodes": nodes_js, "edges": [list(e) for e in edges],
             "modules": sorted(mods), "collapsed": collapsed_init,
-            "total": {"nodes": n, "flops": int(g.total_cost().flops),
-                      "bwd": int(g.total_cost().bwd_flops), "saved": g.saved_bytes()}}
+            "total": {"nodes": n, "flops": int(tot.flops), "bwd": int(tot.bwd_flops),
+                      "saved": g.saved_bytes()}}
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     return _HTML_TEMPLATE.replace("__TITLE__", _html.escape(title)).replace("__DATA__", payload)
+
+
+def _node_js(nd, group, lay, order):
+    c = nd.cost
+    return [nd.name, {"op": "o", "leaf": "l", "output": "r"}[nd.kind], " ".join(_shape_str(s) for s in nd.shapes), nd.dtype, group,
+            lay, order, ("?" if not c.known else int(c.flops)) if nd.kind == "op" else 0,
+            int(c.macs), int(c.bwd_flops), nd.saved_bytes,
+            "; ".join(f"{r} {_shape_str(s)} {d} {_fmt_bytes(b)}" for r, s, d, b in nd.saved)
+            + (" (freed)" if nd.freed else ""), nd.value, nd.grad, nd.created]
 
 
 _HTML_TEMPLATE = r"""<!DOCTYPE html>
@@ -935,7 +995,7 @@ function render(){
   if(seen[ek])continue;seen[ek]=1;var p=pos[a],q=pos[b];
   out.push('<path d="M'+(p[0]+BW/2)+','+(p[1]+BH)+' C'+(p[0]+BW/2)+','+(p[1]+BH+30)+' '+
    (q[0]+BW/2)+','+(q[1]-30)+' '+(q[0]+BW/2)+','+q[1]+'" fill="none" stroke="#889" marker-end="url(#ar)"/>');}
- var fills={o:'#e8eef7',l:'#cfe8cf',u:'#f7d9a8'};
+ var fills={o:'#e8eef7',l:'#cfe8cf',r:'#f7d9a8',m:'#fff3c4'};
  for(var key in pos){var p=pos[key];
   if(key[0]==='g'){var m=key.slice(2);
    out.push('<g class="grp" data-g="'+esc(m)+'"><rect x="'+p[0]+'" y="'+p[1]+'" width="'+BW+
@@ -946,7 +1006,7 @@ function render(){
     '" height="'+BH+'" rx="6" fill="'+fills[n[1]]+'"/><text x="'+(p[0]+6)+'" y="'+(p[1]+15)+
     '">'+esc(n[0])+'</text><text x="'+(p[0]+6)+'" y="'+(p[1]+29)+'">'+esc(n[2])+' '+esc(n[3])+
     '</text><text x="'+(p[0]+6)+'" y="'+(p[1]+42)+'" fill="#555">'+
-    (n[1]==='o'?fmt(n[7])+' FLOPs':esc(n[12]).slice(0,28))+'</text></g>');}}
+    (n[1]==='o'||n[1]==='m'?fmt(n[7])+' FLOPs':esc(n[12]).slice(0,28))+'</text></g>');}}
  vp.innerHTML='<defs><marker id="ar" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '+
   'markerHeight="6" orient="auto"><path d="M0,0L10,5L0,10z" fill="#889"/></marker></defs>'+out.join('');
  apply();mods();
@@ -963,7 +1023,7 @@ vp.addEventListener('click',function(e){var g=e.target.closest('g');if(!g)return
  if(g.getAttribute('data-g')!==null){collapsed[g.getAttribute('data-g')]=false;render();return;}
  var i=g.getAttribute('data-i');if(i===null)return;var n=N[+i];
  info.style.display='block';info.textContent=n[0]+'  #'+i+'\nshape '+n[2]+' '+n[3]+
- (n[4]?'\nmodule '+n[4]:'')+(n[1]==='o'?'\nFLOPs fwd '+fmt(n[7])+' (MACs '+fmt(n[8])+'), bwd '+fmt(n[9])+
+ (n[4]?'\nmodule '+n[4]:'')+(n[1]==='o'||n[1]==='m'?'\nFLOPs fwd '+fmt(n[7])+' (MACs '+fmt(n[8])+'), bwd '+fmt(n[9])+
  '\nsaved '+fmt(n[10])+'B '+n[11]:'')+(n[12]?'\ndata '+n[12]:'')+(n[13]?'\ngrad '+n[13]:'')+
  (n[14]?'\ncreated at '+n[14]:'');});
 vp.addEventListener('dblclick',function(e){var g=e.target.closest('g.node');if(!g)return;

@@ -117,6 +117,48 @@ def bench_steps(torch, rounds=11):
     return out
 
 
+def _cpu_ms(fn, n):
+    fn()
+    t0 = time.process_time()
+    for _ in range(n):
+        fn()
+    return (time.process_time() - t0) / n * 1e3
+
+
+def bench_cpu_single_thread(torch, steps=100):
+    """Process CPU time per step with ONE thread in both libraries: unlike wall time it is not
+    distorted by other processes on a shared machine (spinning thread pools excluded)."""
+    try:
+        import numba
+        nthr = numba.get_num_threads()
+        numba.set_num_threads(1)
+    except ImportError:
+        numba = None
+    tthr = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(1)
+    rows, out = [], []
+    try:
+        for batch in (64, 256):
+            n = steps if batch == 64 else max(10, steps // 4)
+            _, ours = ours_step(batch)
+            o = _cpu_ms(ours, n)
+            t = _cpu_ms(torch_step(torch, batch)[1], n) if torch is not None else None
+            rows.append([f"LeNet-5 train step, 1 thread", batch, f"{o:.2f}",
+                         f"{t:.2f}" if t else "-", f"{t / o:.2f}x" if t else "-"])
+            out.append({"bench": "lenet5_train_step_cpu_1thread", "batch": batch,
+                        "ours_cpu_ms": o, "torch_cpu_ms": t,
+                        "speed_vs_torch": t / o if t else None})
+    finally:
+        if numba is not None:
+            numba.set_num_threads(nthr)
+        if torch is not None:
+            torch.set_num_threads(tthr)
+    print_table("LeNet-5 train step, process CPU ms per step, 1 thread each (load-independent)",
+                ["what", "batch", "ours CPU ms", "torch CPU ms", "speed"], rows)
+    return out
+
+
 def _fashion(train=True):
     from autograd.vision import datasets, transforms
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
@@ -217,18 +259,21 @@ def bench_rss(quick=False):
 
 
 def profile_step(batch=64, steps=300, top=25):
+    """cProfile of our train step. Timer = process CPU time, so the profile is not distorted by
+    other processes on a shared machine (run with NUMBA_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+    for a per-function cost; with more threads CPU time sums over threads)."""
     import cProfile
     import pstats
     _, step = ours_step(batch)
     for _ in range(5):
         step()
-    pr = cProfile.Profile()
+    pr = cProfile.Profile(time.process_time)
     pr.enable()
     for _ in range(steps):
         step()
     pr.disable()
     st = pstats.Stats(pr)
-    print(f"\n## cProfile: {steps} LeNet-5 train steps at batch {batch} (tottime order)")
+    print(f"\n## cProfile: {steps} LeNet-5 train steps at batch {batch} (CPU time; tottime order)")
     st.sort_stats("tottime").print_stats(top)
     st.sort_stats("cumulative").print_stats(top)
 
@@ -244,6 +289,7 @@ def run() -> list[dict]:
         pass
     print("env:", env_info())
     results = bench_steps(torch, rounds=7 if quick else 11)
+    results += bench_cpu_single_thread(torch, 50 if quick else 200)
     if not quick:
         results += bench_epoch(torch)
     results += bench_rss(quick)

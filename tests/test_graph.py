@@ -1,4 +1,4 @@
-"""autograd.graph: DOT / HTML structure, FLOP rules, module attribution, live stats, leak warning."""
+"""autograd.graph: DOT/HTML structure, FLOP rules, module attribution, live stats, leak warning."""
 import re
 import warnings
 from html.parser import HTMLParser

@@ -67,7 +67,7 @@ class _IndexLoss(Function):
     def forward(ctx, x, A, denom, reduction, from_logits):
         logp = _log_softmax_np(x) if from_logits else x
         # where A == 0 skip logp (a -inf logit times 0 must not give nan)
-        prod = np.where(A != 0, A * logp, 0.0).astype(x.dtype, copy=False)
+        prod = np.multiply(A, logp, out=np.zeros_like(logp), where=A != 0)
         per = -prod.sum(axis=1)
         if reduction == "none":
             out = per
