@@ -50,6 +50,8 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     kw = {k: v for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
                                 linewidth=linewidth).items() if v is not None}
     _np.set_printoptions(**kw)
+    from .tensor import _PRINT
+    _PRINT.update({k: v for k, v in kw.items() if k in _PRINT})
 
 
 __version__ = "0.1.0"

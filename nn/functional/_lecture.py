@@ -7,7 +7,6 @@ a (B, D, H, W) pooling with a (k, 1, 1) window (see autograd/ops/pool.py).
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

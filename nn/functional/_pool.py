@@ -15,7 +15,6 @@ import numpy as np
 
 from autograd.tensor import Tensor
 from autograd.ops import pool as P
-from autograd.ops import _util as U
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
