@@ -851,14 +851,17 @@ def _build_html(g: Graph, title: str, max_nodes: int, merge: bool = False,
     layer, order = g.layout()
     n = len(g.nodes)
     node_groups = [nd.module for nd in g.nodes]
-    if n > max_nodes:
-        # Nodes outside any module: grouped in bands of layers so they can collapse too.
+    target = min(initial_nodes, max_nodes) if not merge else max_nodes
+    n_free = sum(1 for nd in g.nodes if not nd.module)
+    if n > target and n_free > max(32, target // 4):
+        # Nodes outside any module (many of them: e.g. no record()): grouped in bands of
+        # layers so they can collapse too; otherwise a big graph opens as one unreadable blob.
         maxl = max(layer) + 1
-        step = max(1, int(np.ceil(maxl / max(1, max_nodes // 8))))
+        step = max(1, int(np.ceil(maxl / max(1, target // 8))))
         for i, nd in enumerate(g.nodes):
             if not nd.module:
                 lo = layer[i] // step * step
-                node_groups[i] = f"ops[{lo}-{lo + step - 1}]"
+                node_groups[i] = f"ops[{lo}-{min(lo + step, maxl) - 1}]"
     mods = {}
     for m in node_groups:
         while m:
@@ -876,7 +879,6 @@ def _build_html(g: Graph, title: str, max_nodes: int, merge: bool = False,
                 alone += 1
         return alone + len(tops), [t for t in tops]
 
-    target = min(initial_nodes, max_nodes) if not merge else max_nodes
     collapsed_init = []
     if n > target and mods:
         max_depth = max(m.count(".") for m in mods)
@@ -937,11 +939,17 @@ def _build_html(g: Graph, title: str, max_nodes: int, merge: bool = False,
                     for nd in nodes_src]
     tot = g.total_cost()
     data = {"title": title, "nodes": nodes_js, "edges": [list(e) for e in edges],
-            "modules": sorted(mods), "collapsed": collapsed_init,
+            "modules": sorted(mods, key=_mod_key), "collapsed": collapsed_init,
             "total": {"nodes": n, "flops": int(tot.flops), "bwd": int(tot.bwd_flops),
                       "saved": g.saved_bytes()}}
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     return _HTML_TEMPLATE.replace("__TITLE__", _html.escape(title)).replace("__DATA__", payload)
+
+
+def _mod_key(m):
+    """Natural sort of dotted module paths: parents first, blocks.2 before blocks.10."""
+    return [[(int(t) if k % 2 else t) for k, t in enumerate(re.split(r"(\d+)", part))]
+            for part in m.split(".")]
 
 
 def _node_js(nd, group, lay, order):
@@ -978,68 +986,132 @@ var D=__DATA__;
 var N=D.nodes,E=D.edges,W=190,H=70,BW=170,BH=46;
 var collapsed={};D.collapsed.forEach(function(m){collapsed[m]=true;});
 var vp=document.getElementById('vp'),svg=document.getElementById('svg');
-var tx=10,ty=10,sc=1;
+var tx=10,ty=10,sc=1,P={},VIS={};
 function esc(s){return String(s).replace(/&/g,'&amp;').replace(/</g,'&lt;').replace(/>/g,'&gt;');}
+function cut(s,k){s=String(s);return s.length>k?s.slice(0,k-1)+'\u2026':s;}
 function fmt(n){if(n==='?')return '?';n=+n;if(n>=1e9)return (n/1e9).toFixed(2)+'G';
 if(n>=1e6)return (n/1e6).toFixed(2)+'M';if(n>=1e3)return (n/1e3).toFixed(2)+'K';return ''+n;}
 function rep(i){var m=N[i][4],best=null;while(m){if(collapsed[m])best=m;
 var k=m.lastIndexOf('.');m=k<0?'':m.slice(0,k);}return best;}
 function apply(){vp.setAttribute('transform','translate('+tx+','+ty+') scale('+sc+')');}
-function render(){
- var vis={},pos={},cnt={},out=[];
- for(var i=0;i<N.length;i++){var r=rep(i);var key=r===null?'n'+i:'g:'+r;vis[i]=key;
-  if(!pos[key]){pos[key]=[0,0];cnt[key]=0;}pos[key][0]+=N[i][6];pos[key][1]+=N[i][5];cnt[key]++;}
- for(var k in pos){pos[k][0]=pos[k][0]/cnt[k]*W;pos[k][1]=pos[k][1]/cnt[k]*H;}
- var seen={};
- for(var j=0;j<E.length;j++){var a=vis[E[j][0]],b=vis[E[j][1]];if(a===b)continue;var ek=a+'>'+b;
-  if(seen[ek])continue;seen[ek]=1;var p=pos[a],q=pos[b];
-  out.push('<path d="M'+(p[0]+BW/2)+','+(p[1]+BH)+' C'+(p[0]+BW/2)+','+(p[1]+BH+30)+' '+
-   (q[0]+BW/2)+','+(q[1]-30)+' '+(q[0]+BW/2)+','+q[1]+'" fill="none" stroke="#889" marker-end="url(#ar)"/>');}
+// Layout of what is visible now (collapsed groups are single boxes): topological order
+// (cycles between groups broken at the box with the smallest mean layer), layer = longest
+// path to an output (so inputs sit just above their consumer), then barycenter sweeps.
+function place(keys,agg,ve){
+ var n=keys.length,id={},ins=[],outs=[],indeg=[],i,k;
+ for(i=0;i<n;i++){id[keys[i]]=i;ins.push([]);outs.push([]);indeg.push(0);}
+ ve.forEach(function(e){var a=id[e[0]],b=id[e[1]];outs[a].push(b);ins[b].push(a);indeg[b]++;});
+ var byL=keys.map(function(_,i){return i;}).sort(function(x,y){var p=agg[keys[x]],q=agg[keys[y]];
+  return p.l-q.l||p.o-q.o||x-y;});
+ var pr=new Array(n);byL.forEach(function(v,k){pr[v]=k;});
+ var heap=[];
+ function push(v){heap.push(v);var c=heap.length-1;while(c>0){var p=(c-1)>>1;
+  if(pr[heap[p]]<=pr[v])break;heap[c]=heap[p];c=p;}heap[c]=v;}
+ function pop(){var top=heap[0],last=heap.pop();if(heap.length){var c=0;for(;;){var l=2*c+1;
+  if(l>=heap.length)break;var r=l+1,m=(r<heap.length&&pr[heap[r]]<pr[heap[l]])?r:l;
+  if(pr[heap[m]]>=pr[last])break;heap[c]=heap[m];c=m;}heap[c]=last;}return top;}
+ for(i=0;i<n;i++)if(!indeg[i])push(i);
+ var done=new Array(n),ti=new Array(n),topo=[],ptr=0;
+ while(topo.length<n){
+  if(!heap.length){while(done[byL[ptr]])ptr++;push(byL[ptr]);}
+  var v=pop();if(done[v])continue;done[v]=true;ti[v]=topo.length;topo.push(v);
+  outs[v].forEach(function(w){if(--indeg[w]===0&&!done[w])push(w);});}
+ var dep=new Array(n).fill(0),maxd=0;
+ for(k=n-1;k>=0;k--){var v=topo[k];outs[v].forEach(function(w){if(ti[w]>ti[v]&&dep[w]+1>dep[v])dep[v]=dep[w]+1;});
+  if(dep[v]>maxd)maxd=dep[v];}
+ var L=dep.map(function(d){return maxd-d;}),rows=[];
+ for(i=0;i<=maxd;i++)rows.push([]);
+ byL.forEach(function(v){rows[L[v]].push(v);});
+ var x=new Array(n);
+ rows.forEach(function(row){row.sort(function(a,b){return agg[keys[a]].o-agg[keys[b]].o||a-b;});
+  row.forEach(function(v,k){x[v]=k;});});
+ function sweep(r,nb){var row=rows[r],want={};
+  row.forEach(function(v){var s=0,c=0;nb[v].forEach(function(u){if(L[u]!==r){s+=x[u];c++;}});
+   want[v]=c?s/c:x[v];});
+  row.sort(function(a,b){return want[a]-want[b]||x[a]-x[b];});
+  // as close to the wanted spots as the spacing allows: mean of a left and a right packing
+  var lo=[],last=-1e9,k;for(k=0;k<row.length;k++){last=Math.max(last+1,want[row[k]]);lo.push(last);}
+  last=1e9;for(k=row.length-1;k>=0;k--){last=Math.min(last-1,want[row[k]]);x[row[k]]=(lo[k]+last)/2;}}
+ for(i=0;i<=maxd;i++)sweep(i,ins);
+ for(i=maxd;i>=0;i--)sweep(i,outs);
+ for(i=0;i<=maxd;i++)sweep(i,ins);
+ var minx=Math.min.apply(null,x.length?x:[0]),pos={};
+ for(i=0;i<n;i++)pos[keys[i]]=[(x[i]-minx)*W,L[i]*H];
+ return pos;}
+function render(anchor){
+ var vis={},agg={},keys=[],i,j,old=null;
+ if(anchor!=null&&VIS[anchor]&&P[VIS[anchor]])old=P[VIS[anchor]];
+ for(i=0;i<N.length;i++){var r=rep(i);var key=r===null?'n'+i:'g:'+r;vis[i]=key;
+  var a=agg[key];if(!a){a=agg[key]={l:0,o:0,c:0,f:0};keys.push(key);}
+  a.l+=N[i][5];a.o+=N[i][6];a.c++;if(N[i][7]!=='?')a.f+=+N[i][7];}
+ keys.forEach(function(k){var a=agg[k];a.l/=a.c;a.o/=a.c;});
+ var seen={},ve=[];
+ for(j=0;j<E.length;j++){var a=vis[E[j][0]],b=vis[E[j][1]];if(a===b)continue;var ek=a+'>'+b;
+  if(seen[ek])continue;seen[ek]=1;ve.push([a,b]);}
+ var pos=place(keys,agg,ve),out=[];
+ ve.forEach(function(e){var p=pos[e[0]],q=pos[e[1]],x1=p[0]+BW/2,y1=p[1]+BH,x2=q[0]+BW/2,y2=q[1];
+  var d=Math.max(20,Math.abs(y2-y1)/2);
+  out.push('<path d="M'+x1+','+y1+' C'+x1+','+(y1+d)+' '+x2+','+(y2-d)+' '+x2+','+y2+
+   '" fill="none" stroke="#889"'+(Math.abs(y2-y1)>2*H?' stroke-opacity="0.4"':'')+
+   ' marker-end="url(#ar)"/>');});
  var fills={o:'#e8eef7',l:'#cfe8cf',r:'#f7d9a8',m:'#fff3c4'};
- for(var key in pos){var p=pos[key];
-  if(key[0]==='g'){var m=key.slice(2);
-   out.push('<g class="grp" data-g="'+esc(m)+'"><rect x="'+p[0]+'" y="'+p[1]+'" width="'+BW+
-    '" height="'+BH+'" rx="8"/><text x="'+(p[0]+6)+'" y="'+(p[1]+16)+'">[+] '+esc(m)+
-    '</text><text x="'+(p[0]+6)+'" y="'+(p[1]+32)+'">'+cnt[key]+' nodes</text></g>');}
+ keys.forEach(function(key){var p=pos[key];
+  if(key[0]==='g'){var m=key.slice(2),a=agg[key];
+   out.push('<g class="grp" data-g="'+esc(m)+'"><title>'+esc(m)+' (click to expand)</title><rect x="'+
+    p[0]+'" y="'+p[1]+'" width="'+BW+'" height="'+BH+'" rx="8"/><text x="'+(p[0]+6)+'" y="'+
+    (p[1]+16)+'">[+] '+esc(cut(m,22))+'</text><text x="'+(p[0]+6)+'" y="'+(p[1]+32)+'" fill="#555">'+
+    a.c+' nodes, '+fmt(a.f)+' FLOPs</text></g>');}
   else{var i=+key.slice(1),n=N[i];
    out.push('<g class="node" data-i="'+i+'"><rect x="'+p[0]+'" y="'+p[1]+'" width="'+BW+
     '" height="'+BH+'" rx="6" fill="'+fills[n[1]]+'"/><text x="'+(p[0]+6)+'" y="'+(p[1]+15)+
-    '">'+esc(n[0])+'</text><text x="'+(p[0]+6)+'" y="'+(p[1]+29)+'">'+esc(n[2])+' '+esc(n[3])+
+    '">'+esc(cut(n[0],26))+'</text><text x="'+(p[0]+6)+'" y="'+(p[1]+29)+'">'+esc(cut(n[2]+' '+n[3],26))+
     '</text><text x="'+(p[0]+6)+'" y="'+(p[1]+42)+'" fill="#555">'+
-    (n[1]==='o'||n[1]==='m'?fmt(n[7])+' FLOPs':esc(n[12]).slice(0,28))+'</text></g>');}}
+    (n[1]==='o'||n[1]==='m'?fmt(n[7])+' FLOPs':esc(cut(n[12],26)))+'</text></g>');}});
  vp.innerHTML='<defs><marker id="ar" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '+
   'markerHeight="6" orient="auto"><path d="M0,0L10,5L0,10z" fill="#889"/></marker></defs>'+out.join('');
+ P=pos;VIS=vis;
+ if(old){var nw=pos[vis[anchor]];tx+=(old[0]-nw[0])*sc;ty+=(old[1]-nw[1])*sc;}
  apply();mods();
- document.getElementById('stats').textContent=D.total.nodes+' nodes, '+fmt(D.total.flops)+
-  ' fwd FLOPs, '+fmt(D.total.bwd)+' bwd FLOPs, saved '+fmt(D.total.saved)+'B';
+ document.getElementById('stats').textContent=D.total.nodes+' nodes ('+keys.length+' shown), '+
+  fmt(D.total.flops)+' fwd FLOPs, '+fmt(D.total.bwd)+' bwd FLOPs, saved '+fmt(D.total.saved)+'B';
 }
+function first(m){var b=null;for(var i=0;i<N.length;i++){var g=N[i][4];   // topmost member
+ if((g===m||g.slice(0,m.length+1)===m+'.')&&(b===null||N[i][5]<N[b][5]))b=i;}return b;}
 function mods(){var h='';D.modules.forEach(function(m){var d=m.split('.').length-1;
  h+='<div class="mod" data-m="'+esc(m)+'" style="padding-left:'+(d*10)+'px">'+
  (collapsed[m]?'[+] ':'[-] ')+esc(m)+'</div>';});document.getElementById('mods').innerHTML=h;}
 document.getElementById('mods').addEventListener('click',function(e){var m=e.target.getAttribute('data-m');
- if(m!==null){collapsed[m]=!collapsed[m];render();}});
-vp.addEventListener('click',function(e){var g=e.target.closest('g');if(!g)return;
- var info=document.getElementById('info');
- if(g.getAttribute('data-g')!==null){collapsed[g.getAttribute('data-g')]=false;render();return;}
+ if(m!==null){collapsed[m]=!collapsed[m];render(first(m));}});
+var moved=0;
+vp.addEventListener('click',function(e){if(moved>4)return;var g=e.target.closest('g.node,g.grp');if(!g)return;
+ e.stopPropagation();var info=document.getElementById('info');
+ if(g.getAttribute('data-g')!==null){var m=g.getAttribute('data-g');collapsed[m]=false;render(first(m));return;}
  var i=g.getAttribute('data-i');if(i===null)return;var n=N[+i];
  info.style.display='block';info.textContent=n[0]+'  #'+i+'\nshape '+n[2]+' '+n[3]+
  (n[4]?'\nmodule '+n[4]:'')+(n[1]==='o'||n[1]==='m'?'\nFLOPs fwd '+fmt(n[7])+' (MACs '+fmt(n[8])+'), bwd '+fmt(n[9])+
  '\nsaved '+fmt(n[10])+'B '+n[11]:'')+(n[12]?'\ndata '+n[12]:'')+(n[13]?'\ngrad '+n[13]:'')+
- (n[14]?'\ncreated at '+n[14]:'');});
+ (n[14]?'\ncreated at '+n[14]:'')+(n[4]?'\n(double-click: collapse '+n[4]+')':'');});
+svg.addEventListener('click',function(){if(moved<=4)document.getElementById('info').style.display='none';});
 vp.addEventListener('dblclick',function(e){var g=e.target.closest('g.node');if(!g)return;
- var m=N[+g.getAttribute('data-i')][4];if(m){collapsed[m]=true;render();}});
-var drag=null;svg.addEventListener('mousedown',function(e){drag=[e.clientX-tx,e.clientY-ty];});
+ var i=+g.getAttribute('data-i'),m=N[i][4];if(m){collapsed[m]=true;render(i);}});
+var drag=null;svg.addEventListener('mousedown',function(e){drag=[e.clientX-tx,e.clientY-ty,e.clientX,e.clientY];moved=0;
+ e.preventDefault();});
 window.addEventListener('mouseup',function(){drag=null;});
-window.addEventListener('mousemove',function(e){if(drag){tx=e.clientX-drag[0];ty=e.clientY-drag[1];apply();}});
+window.addEventListener('mousemove',function(e){if(drag){tx=e.clientX-drag[0];ty=e.clientY-drag[1];
+ moved=Math.max(moved,Math.abs(e.clientX-drag[2])+Math.abs(e.clientY-drag[3]));apply();}});
 svg.addEventListener('wheel',function(e){e.preventDefault();var r=svg.getBoundingClientRect();
  var mx=e.clientX-r.left,my=e.clientY-r.top,f=Math.exp(-e.deltaY*0.0015);
  tx=mx-(mx-tx)*f;ty=my-(my-ty)*f;sc*=f;apply();},{passive:false});
-function fit(){var b=vp.getBBox(),r=svg.getBoundingClientRect();if(!b.width)return;
- sc=Math.min(r.width/(b.width+40),r.height/(b.height+40),1.5);tx=20-b.x*sc;ty=20-b.y*sc;apply();}
-document.getElementById('fit').onclick=fit;
-document.getElementById('colall').onclick=function(){D.modules.forEach(function(m){if(m.indexOf('.')<0)collapsed[m]=true;});render();fit();};
-document.getElementById('expall').onclick=function(){collapsed={};render();fit();};
-render();fit();
+// fit the drawing into the view; with minSc (first view) never shrink text below legibility:
+// then show the top (inputs) of the graph, centred, and let the user pan/zoom from there.
+function fit(minSc){var b=vp.getBBox(),r=svg.getBoundingClientRect();if(!b.width)return;
+ sc=Math.min((r.width-40)/b.width,(r.height-40)/b.height,1.5);if(minSc&&sc<minSc)sc=minSc;
+ tx=r.width/2-(b.x+b.width/2)*sc;if(b.width*sc>r.width-40)tx=20-b.x*sc;
+ ty=b.height*sc<=r.height-40?r.height/2-(b.y+b.height/2)*sc:20-b.y*sc;apply();}
+document.getElementById('fit').onclick=function(){fit(0);};
+document.getElementById('colall').onclick=function(){D.modules.forEach(function(m){if(m.indexOf('.')<0)collapsed[m]=true;});render();fit(0.75);};
+document.getElementById('expall').onclick=function(){collapsed={};render();fit(0.75);};
+render();fit(0.75);
 })();
 </script></body></html>
 """

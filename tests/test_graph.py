@@ -256,3 +256,17 @@ def test_render_clear_error_or_file(tmp_path, monkeypatch):
     assert graph.render(y, str(tmp_path / "g.dot")).endswith("g.dot")
     svg = graph.Graph(y).to_svg()
     assert svg.count("<rect") == len(graph.Graph(y))
+
+
+def test_html_big_graph_without_modules_starts_banded_and_modules_sort_naturally():
+    z = autograd.randn(2, 4, requires_grad=True)
+    w = autograd.randn(4, 4, requires_grad=True)
+    for _ in range(400):
+        z = (z @ w).tanh()
+    data = _check_html(graph.to_html(z.sum()))             # no record(): no module names
+    assert len(data["nodes"]) > 800
+    assert data["collapsed"] and all(m.startswith("ops[") for m in data["collapsed"])
+    assert len(data["collapsed"]) <= 300 // 8 + 1            # opens as a readable overview
+    assert graph._mod_key("blocks.2") < graph._mod_key("blocks.10")
+    assert sorted(["b.10", "b", "b.2.fc", "b.2"], key=graph._mod_key) == ["b", "b.2", "b.2.fc",
+                                                                          "b.10"]
