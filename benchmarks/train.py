@@ -302,17 +302,22 @@ def run() -> list[dict]:
     torch = try_torch()
     try:
         import numba
+        prev_threads = numba.get_num_threads()
         numba.set_num_threads(min(int(os.environ.get("BENCH_OUR_THREADS", "1")),
                                   numba.config.NUMBA_NUM_THREADS))
     except ImportError:
-        pass
+        numba = None
     print("env:", env_info(), {k: os.environ.get(k) for k in
                                 ("OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY", "BENCH_OUR_THREADS")})
-    results = bench_steps(torch, rounds=7 if quick else 11)
-    results += bench_cpu_single_thread(torch, 50 if quick else 200)
-    if not quick:
-        results += bench_epoch(torch)
-    results += bench_rss(quick)
+    try:
+        results = bench_steps(torch, rounds=7 if quick else 11)
+        results += bench_cpu_single_thread(torch, 50 if quick else 200)
+        if not quick:
+            results += bench_epoch(torch)
+        results += bench_rss(quick)
+    finally:
+        if numba is not None:
+            numba.set_num_threads(prev_threads)
     return results
 
 

@@ -127,6 +127,14 @@ def test_train_script_quick_epoch_and_resume(tmp_path):
     assert [h["epoch"] for h in hist] == [1, 2]
     assert hist[-1]["train_loss"] < hist[0]["train_loss"]
     assert autograd.load(out / "checkpoint.pt")["epoch"] == 2
+    # resuming is exact: same result as two uninterrupted epochs (model, momentum, RNG restored)
+    straight = tmp_path / "straight"
+    _run_script(*common[:2], "--out", str(straight), *common[4:], "--epochs", "2",
+                "--scheduler", "step")
+    hist2 = json.loads((straight / "metrics.json").read_text())["history"]
+    for a, b in zip(hist, hist2):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-6)
+        assert a["test_acc"] == b["test_acc"]
 
 
 def test_train_script_missing_data_message(tmp_path):

@@ -103,10 +103,10 @@ class Subset(Dataset):
         inner = getattr(self.dataset, "_fast_batch", None)
         if inner is None:
             raise AttributeError("_fast_batch")
-        ind = self.__dict__.get("_ind_arr")
-        if ind is None or len(ind) != len(self.indices):
+        key, ind = self.__dict__.get("_ind_cache", (None, None))
+        if key != (id(self.indices), len(self.indices)):
             ind = np.asarray(_as_array(self.indices), dtype=np.int64)
-            self.__dict__["_ind_arr"] = ind
+            self.__dict__["_ind_cache"] = ((id(self.indices), len(self.indices)), ind)
 
         def fast(idx):
             return inner(ind[idx])
