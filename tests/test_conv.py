@@ -203,17 +203,18 @@ def test_kernels_bitwise_identical_for_1_and_2_threads():
 
 
 def test_kernel_callable_alone():
-    # 1-d conv as a flat sweep: x (N, C, S), w (K, Cg, T), out (N, K, R, Q)
-    x = RNG.standard_normal((2, 2, 9)).astype(np.float64)
+    # 1-d conv as a flat sweep on channel-major rows: x (C, L), w (K, Cg, T), out (K, R, Q)
+    x = RNG.standard_normal((2, 9)).astype(np.float64)
     w = RNG.standard_normal((3, 2, 3)).astype(np.float64)
-    out = np.empty((2, 3, 1, 7))
-    K.conv_forward(x, w, np.arange(3, dtype=np.int64), np.zeros(1, np.int64), 1, out)
-    np.testing.assert_allclose(out[:, :, 0], ref_conv(x, w, None, (1,), (0,), (1,), 1))
-    part = np.empty((1, 3, 2, 3))
-    g = RNG.standard_normal((2, 3, 1, 7))
-    K.conv_backward_weight(x, g, np.arange(3, dtype=np.int64), np.zeros(1, np.int64), 1, part)
-    ref = np.stack([np.einsum("nkq,ncq->kc", g[:, :, 0], x[:, :, t:t + 7]) for t in range(3)], -1)
-    np.testing.assert_allclose(part[0], ref)
+    out = np.empty((3, 1, 7))
+    r0 = np.zeros(1, np.int64)
+    K.conv_forward(x, w, np.arange(3, dtype=np.int64), r0, out, 4)
+    np.testing.assert_allclose(out[:, 0], ref_conv(x[None], w, None, (1,), (0,), (1,), 1)[0])
+    part = np.empty((2, 3, 2, 3))
+    g = RNG.standard_normal((3, 1, 7))
+    K.conv_backward_weight(x, g, np.arange(3, dtype=np.int64), r0, part, 2)
+    ref = np.stack([np.einsum("kq,cq->kc", g[:, 0], x[:, t:t + 7]) for t in range(3)], -1)
+    np.testing.assert_allclose(part.sum(0), ref)
 
 
 # ---- errors ----------------------------------------------------------------------------------

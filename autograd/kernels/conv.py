@@ -1,27 +1,29 @@
-"""Convolution kernels: one small family for 1-d/2-d/3-d (all handled as 3-d, flattened).
+"""Convolution kernels: one small family for 1-d/2-d/3-d, all run as a stride-1 "flat" sweep.
 
-Geometry (prepared by ``autograd/ops/conv.py``; every index is checked there, Numba checks none):
+Layout (prepared by ``autograd/ops/conv.py``; every index is checked there, Numba checks none):
+the batch is folded into the swept vector. Each input channel is ONE flat row holding all
+images' zero-padded planes back to back (channel-major), so a sweep runs over N*S elements
+instead of one small plane -- short sweeps (LeNet: 136 outputs) were dominated by per-sweep
+overhead. Strided convolutions are stride-phase decomposed by the caller (the input is
+split into s^d phase planes, each tap reads one phase at a unit-stride offset), so they are
+flat stride-1 sweeps as well, with no wasted multiply-adds.
 
-* ``x``: (N, C, S) zero-padded input, spatial dims flattened (S = Dp*Hp*Wp).
-* ``w``: (K, Cg, T) weights, taps flattened (T = kd*kh*kw), Cg = C / groups.
-* ``toff``: (T,) int64 offset of each tap in the flat padded input (dilation folded in).
-* ``row_off``: (R,) int64 flat input offset where output row r starts; ``cs``: input step
-  between neighbouring outputs of a row (the innermost stride).
-* ``out`` / ``g``: (N, K, R, Q): R output rows of Q outputs.
+* ``x``: (C, L) channel-major flat input, L >= M + max(toff) (zero slack at the end).
+* ``w``: (K, Cg, T) weights, taps flattened; Cg = C / groups.
+* ``toff``: (T,) int64 offset of each tap in a flat input row.
+* ``out`` / ``g``: (K, M) channel-major flat output; junk positions (between rows / images)
+  are cropped by the caller (forward) or are zeros (``g`` of the weight gradient).
 
-Stride 1 in every dim is the fast "flat-plane" case: R = 1 and the row is the whole output
-volume swept at the *padded* width (Q = (Do-1)*Hp*Wp + (Ho-1)*Wp + Wo); the junk columns
-between rows are cropped by the caller (forward) or are zeros (g of the weight gradient).
-Strided convs use R = Do*Ho rows of Q = Wo outputs read every ``cs`` input elements.
-
-    out[n, k, r, q] = sum_{c, t} w[k, c, t] * x[n, grp*Cg + c, row_off[r] + toff[t] + q*cs]
+    out[k, q] = sum_{c, t} w[k, c, t] * x[grp*Cg + c, q + toff[t]],   grp = k // (K / groups)
 
 Register blocking: 4 output channels x 4 taps per sweep (16 weights in registers, 4 input
-streams shared by 4 output rows). Each ``prange`` iteration owns the outputs it writes and
-sums in a fixed order, so results do not depend on the number of threads.
+streams shared by 4 output rows); the weight gradient keeps 16 accumulators (4 channels x
+4 taps). Work is cut into cache-sized chunks of the flat axis. Each ``prange`` iteration owns
+the outputs it writes and sums in a fixed order, so results do not depend on the number of
+threads (the weight gradient's partial sums per fixed chunk are combined by the caller).
 
 The input gradient and the transposed convolution are this same forward kernel on the
-(dilated, padded) output gradient with flipped, transposed weights (see ops/conv.py).
+(padded, phase-decomposed) output gradient with flipped, transposed weights (ops/conv.py).
 """
 from __future__ import annotations
 
@@ -72,206 +74,217 @@ def _fwd_k1t1(o0, a, w0):
 
 
 @njit(cache=True, fastmath=_FM)
-def _fwd_unit(x, w, toff, row_off, cs, out, n, grp, k0, kb):
-    """All outputs out[n, k0:k0+kb, :, :] (kb = 4 or fewer: then one channel at a time)."""
+def _fwd_unit(x, w, toff, out, r, c0, k0, k1, p0, q1):
+    """out[k0:k1, p0:q1] (flat output positions; channels of one group, input channels
+    c0..c0+Cg-1); the first output reads input offset r (+ the tap offsets)."""
     Cg = w.shape[1]
     T = w.shape[2]
-    Q = out.shape[3]
-    span = (Q - 1) * cs + 1
-    for r in range(out.shape[2]):
-        ro = row_off[r]
-        for kk in range(kb):
-            out[n, k0 + kk, r, :] = 0
-        for ci in range(Cg):
-            xc = x[n, grp * Cg + ci]
-            if kb == 4:
-                o0 = out[n, k0, r]
-                o1 = out[n, k0 + 1, r]
-                o2 = out[n, k0 + 2, r]
-                o3 = out[n, k0 + 3, r]
-                w0 = w[k0, ci]
-                w1 = w[k0 + 1, ci]
-                w2 = w[k0 + 2, ci]
-                w3 = w[k0 + 3, ci]
-                t = 0
-                while t + 4 <= T:
-                    ba = ro + toff[t]
-                    bb = ro + toff[t + 1]
-                    bc = ro + toff[t + 2]
-                    bd = ro + toff[t + 3]
-                    if cs == 1:
-                        _fwd_k4t4(o0, o1, o2, o3, xc[ba:ba + Q], xc[bb:bb + Q], xc[bc:bc + Q],
-                                  xc[bd:bd + Q], w0[t], w0[t + 1], w0[t + 2], w0[t + 3],
-                                  w1[t], w1[t + 1], w1[t + 2], w1[t + 3],
-                                  w2[t], w2[t + 1], w2[t + 2], w2[t + 3],
-                                  w3[t], w3[t + 1], w3[t + 2], w3[t + 3])
-                    else:
-                        _fwd_k4t4(o0, o1, o2, o3, xc[ba:ba + span:cs], xc[bb:bb + span:cs],
-                                  xc[bc:bc + span:cs], xc[bd:bd + span:cs],
-                                  w0[t], w0[t + 1], w0[t + 2], w0[t + 3],
-                                  w1[t], w1[t + 1], w1[t + 2], w1[t + 3],
-                                  w2[t], w2[t + 1], w2[t + 2], w2[t + 3],
-                                  w3[t], w3[t + 1], w3[t + 2], w3[t + 3])
-                    t += 4
-                while t < T:
-                    ba = ro + toff[t]
-                    if cs == 1:
-                        _fwd_k4t1(o0, o1, o2, o3, xc[ba:ba + Q], w0[t], w1[t], w2[t], w3[t])
-                    else:
-                        _fwd_k4t1(o0, o1, o2, o3, xc[ba:ba + span:cs],
-                                  w0[t], w1[t], w2[t], w3[t])
-                    t += 1
-            else:
-                for kk in range(kb):
-                    o0 = out[n, k0 + kk, r]
-                    w0 = w[k0 + kk, ci]
-                    t = 0
-                    while t + 4 <= T:
-                        ba = ro + toff[t]
-                        bb = ro + toff[t + 1]
-                        bc = ro + toff[t + 2]
-                        bd = ro + toff[t + 3]
-                        if cs == 1:
-                            _fwd_k1t4(o0, xc[ba:ba + Q], xc[bb:bb + Q], xc[bc:bc + Q],
-                                      xc[bd:bd + Q], w0[t], w0[t + 1], w0[t + 2], w0[t + 3])
-                        else:
-                            _fwd_k1t4(o0, xc[ba:ba + span:cs], xc[bb:bb + span:cs],
-                                      xc[bc:bc + span:cs], xc[bd:bd + span:cs],
-                                      w0[t], w0[t + 1], w0[t + 2], w0[t + 3])
-                        t += 4
-                    while t < T:
-                        ba = ro + toff[t]
-                        if cs == 1:
-                            _fwd_k1t1(o0, xc[ba:ba + Q], w0[t])
-                        else:
-                            _fwd_k1t1(o0, xc[ba:ba + span:cs], w0[t])
-                        t += 1
+    n = q1 - p0
+    q0 = r
+    for k in range(k0, k1):
+        out[k, p0:q1] = 0
+    for ci in range(Cg):
+        xc = x[c0 + ci]
+        k = k0
+        while k + 4 <= k1:
+            o0 = out[k, p0:q1]
+            o1 = out[k + 1, p0:q1]
+            o2 = out[k + 2, p0:q1]
+            o3 = out[k + 3, p0:q1]
+            w0 = w[k, ci]
+            w1 = w[k + 1, ci]
+            w2 = w[k + 2, ci]
+            w3 = w[k + 3, ci]
+            t = 0
+            while t + 4 <= T:
+                ba = q0 + toff[t]
+                bb = q0 + toff[t + 1]
+                bc = q0 + toff[t + 2]
+                bd = q0 + toff[t + 3]
+                _fwd_k4t4(o0, o1, o2, o3, xc[ba:ba + n], xc[bb:bb + n], xc[bc:bc + n],
+                          xc[bd:bd + n], w0[t], w0[t + 1], w0[t + 2], w0[t + 3],
+                          w1[t], w1[t + 1], w1[t + 2], w1[t + 3],
+                          w2[t], w2[t + 1], w2[t + 2], w2[t + 3],
+                          w3[t], w3[t + 1], w3[t + 2], w3[t + 3])
+                t += 4
+            while t < T:
+                ba = q0 + toff[t]
+                _fwd_k4t1(o0, o1, o2, o3, xc[ba:ba + n], w0[t], w1[t], w2[t], w3[t])
+                t += 1
+            k += 4
+        while k < k1:
+            o0 = out[k, p0:q1]
+            w0 = w[k, ci]
+            t = 0
+            while t + 4 <= T:
+                ba = q0 + toff[t]
+                bb = q0 + toff[t + 1]
+                bc = q0 + toff[t + 2]
+                bd = q0 + toff[t + 3]
+                _fwd_k1t4(o0, xc[ba:ba + n], xc[bb:bb + n], xc[bc:bc + n], xc[bd:bd + n],
+                          w0[t], w0[t + 1], w0[t + 2], w0[t + 3])
+                t += 4
+            while t < T:
+                ba = q0 + toff[t]
+                _fwd_k1t1(o0, xc[ba:ba + n], w0[t])
+                t += 1
+            k += 1
 
 
 @njit(cache=True, parallel=True, fastmath=_FM)
-def conv_forward(x, w, toff, row_off, cs, out):
-    """out[n, k, r, q] = sum_{c,t} w[k, c, t] * x[n, grp*Cg + c, row_off[r] + toff[t] + q*cs].
-
-    x: (N, C, S), w: (K, Cg, T), toff: (T,) int64, row_off: (R,) int64, out: (N, K, R, Q)
-    (overwritten). One parallel unit = (image, group, block of <= 4 output channels)."""
-    N = x.shape[0]
-    C = x.shape[1]
+def conv_forward(x, w, toff, row_off, out, chunk):
+    """out[k, r, q] = sum_{c,t} w[k, c, t] * x[grp*Cg + c, row_off[r] + toff[t] + q]
+    (overwritten). x: (C, L) with L >= max(row_off) + max(toff) + Q, w: (K, Cg, T),
+    toff: (T,) int64, row_off: (R,) int64, out: (K, R, Q).
+    One parallel unit = (group, block of <= 16 output channels, row, chunk of the row)."""
+    C = x.shape[0]
     K = w.shape[0]
     Cg = w.shape[1]
+    R = out.shape[1]
+    Q = out.shape[2]
     G = C // Cg
     Kg = K // G
-    nkb = (Kg + 3) // 4
-    for u in prange(N * G * nkb):
-        n = u // (G * nkb)
-        rem = u - n * (G * nkb)
-        grp = rem // nkb
-        kb0 = (rem - grp * nkb) * 4
-        kb = min(4, Kg - kb0)
-        _fwd_unit(x, w, toff, row_off, cs, out, n, grp, grp * Kg + kb0, kb)
+    nkg = (Kg + 15) // 16
+    nq = (Q + chunk - 1) // chunk
+    o2 = out.reshape(K, R * Q)
+    for u in prange(G * nkg * R * nq):
+        grp = u // (nkg * R * nq)
+        rem = u - grp * (nkg * R * nq)
+        kgi = rem // (R * nq)
+        rem = rem - kgi * (R * nq)
+        r = rem // nq
+        qi = rem - r * nq
+        k0 = grp * Kg + kgi * 16
+        k1 = min(grp * Kg + Kg, k0 + 16)
+        a = qi * chunk
+        b = min(Q, a + chunk)
+        _fwd_unit(x, w, toff, o2, row_off[r] + a, grp * Cg, k0, k1, r * Q + a, r * Q + b)
 
 
 @njit(cache=True, fastmath=_FM)
-def _dw_k4t2(ga, gb, gc, gd, xa, xb, z):
-    s0 = z
-    s1 = z
-    s2 = z
-    s3 = z
-    u0 = z
-    u1 = z
-    u2 = z
-    u3 = z
+def _dw_k4t4(ga, gb, gc, gd, xa, xb, xc, xd, z):
+    s00 = s01 = s02 = s03 = z
+    s10 = s11 = s12 = s13 = z
+    s20 = s21 = s22 = s23 = z
+    s30 = s31 = s32 = s33 = z
     for q in range(ga.shape[0]):
-        va = xa[q]
-        vb = xb[q]
         g0 = ga[q]
         g1 = gb[q]
         g2 = gc[q]
         g3 = gd[q]
-        s0 += g0 * va
-        s1 += g1 * va
-        s2 += g2 * va
-        s3 += g3 * va
-        u0 += g0 * vb
-        u1 += g1 * vb
-        u2 += g2 * vb
-        u3 += g3 * vb
-    return s0, s1, s2, s3, u0, u1, u2, u3
+        va = xa[q]
+        vb = xb[q]
+        vc = xc[q]
+        vd = xd[q]
+        s00 += g0 * va
+        s01 += g0 * vb
+        s02 += g0 * vc
+        s03 += g0 * vd
+        s10 += g1 * va
+        s11 += g1 * vb
+        s12 += g1 * vc
+        s13 += g1 * vd
+        s20 += g2 * va
+        s21 += g2 * vb
+        s22 += g2 * vc
+        s23 += g2 * vd
+        s30 += g3 * va
+        s31 += g3 * vb
+        s32 += g3 * vc
+        s33 += g3 * vd
+    return (s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23,
+            s30, s31, s32, s33)
 
 
 @njit(cache=True, fastmath=_FM)
-def _dw_unit(x, g, toff, row_off, cs, part, ch, n0, n1, grp, k0, kb):
-    """part[ch, k0:k0+kb, :, :] = sum over images n0..n1-1 (fixed order)."""
+def _dw_k4t1(ga, gb, gc, gd, xa, z):
+    s0 = s1 = s2 = s3 = z
+    for q in range(ga.shape[0]):
+        va = xa[q]
+        s0 += ga[q] * va
+        s1 += gb[q] * va
+        s2 += gc[q] * va
+        s3 += gd[q] * va
+    return s0, s1, s2, s3
+
+
+@njit(cache=True, fastmath=_FM)
+def _dw_unit(x, g, Q, toff, row_off, part, ch, c0, k0, k1, p0, p1, chunk):
+    """part[ch, k0:k1] = sum over pieces p0..p1 (piece = chunk of a row; fixed order:
+    pieces, channels, taps)."""
     Cg = part.shape[2]
     T = part.shape[3]
-    Q = g.shape[3]
-    span = (Q - 1) * cs + 1
-    part[ch, k0:k0 + kb] = 0
+    nq = (Q + chunk - 1) // chunk
+    part[ch, k0:k1] = 0
     z = np.zeros(1, part.dtype)[0]      # a zero of the data's dtype: float32 stays float32
-    for n in range(n0, n1):
-        for r in range(g.shape[2]):
-            ro = row_off[r]
-            for ci in range(Cg):
-                xc = x[n, grp * Cg + ci]
-                for kk0 in range(0, kb, 4):
-                    nk = min(4, kb - kk0)
-                    ga = g[n, k0 + kk0, r]
-                    gb = g[n, k0 + kk0 + (1 if nk > 1 else 0), r]
-                    gc = g[n, k0 + kk0 + (2 if nk > 2 else 0), r]
-                    gd = g[n, k0 + kk0 + (3 if nk > 3 else 0), r]
-                    t = 0
-                    while t < T:
-                        # two taps per sweep (the last one repeated when T is odd): 4 g and
-                        # 2 x streams feed 8 accumulators
-                        t2 = t + 1 if t + 1 < T else t
-                        b = ro + toff[t]
-                        b2 = ro + toff[t2]
-                        if cs == 1:
-                            s0, s1, s2, s3, u0, u1, u2, u3 = _dw_k4t2(
-                                ga, gb, gc, gd, xc[b:b + Q], xc[b2:b2 + Q], z)
-                        else:
-                            s0, s1, s2, s3, u0, u1, u2, u3 = _dw_k4t2(
-                                ga, gb, gc, gd, xc[b:b + span:cs], xc[b2:b2 + span:cs], z)
-                        kk = k0 + kk0
-                        part[ch, kk, ci, t] += s0
-                        if nk > 1:
-                            part[ch, kk + 1, ci, t] += s1
-                        if nk > 2:
-                            part[ch, kk + 2, ci, t] += s2
-                        if nk > 3:
-                            part[ch, kk + 3, ci, t] += s3
-                        if t2 != t:
-                            part[ch, kk, ci, t2] += u0
-                            if nk > 1:
-                                part[ch, kk + 1, ci, t2] += u1
-                            if nk > 2:
-                                part[ch, kk + 2, ci, t2] += u2
-                            if nk > 3:
-                                part[ch, kk + 3, ci, t2] += u3
-                        t += 2
+    acc = np.zeros((4, 4), part.dtype)
+    for pc in range(p0, p1):
+        r = pc // nq
+        a = (pc - r * nq) * chunk
+        b = min(Q, a + chunk)
+        n = b - a
+        s0 = row_off[r] + a
+        e0 = r * Q + a
+        for ci in range(Cg):
+            xc = x[c0 + ci]
+            for kb in range(k0, k1, 4):
+                nk = min(4, k1 - kb)
+                ga = g[kb, e0:e0 + n]
+                gb = g[kb + (1 if nk > 1 else 0), e0:e0 + n]
+                gc = g[kb + (2 if nk > 2 else 0), e0:e0 + n]
+                gd = g[kb + (3 if nk > 3 else 0), e0:e0 + n]
+                t = 0
+                while t < T:
+                    nt = min(4, T - t)
+                    if nt == 4:
+                        ba = s0 + toff[t]
+                        bb = s0 + toff[t + 1]
+                        bc = s0 + toff[t + 2]
+                        bd = s0 + toff[t + 3]
+                        r = _dw_k4t4(ga, gb, gc, gd, xc[ba:ba + n], xc[bb:bb + n],
+                                     xc[bc:bc + n], xc[bd:bd + n], z)
+                        acc[0, 0], acc[0, 1], acc[0, 2], acc[0, 3] = r[0], r[1], r[2], r[3]
+                        acc[1, 0], acc[1, 1], acc[1, 2], acc[1, 3] = r[4], r[5], r[6], r[7]
+                        acc[2, 0], acc[2, 1], acc[2, 2], acc[2, 3] = r[8], r[9], r[10], r[11]
+                        acc[3, 0], acc[3, 1], acc[3, 2], acc[3, 3] = (r[12], r[13], r[14],
+                                                                      r[15])
+                    else:
+                        nt = 1
+                        ba = s0 + toff[t]
+                        r4 = _dw_k4t1(ga, gb, gc, gd, xc[ba:ba + n], z)
+                        acc[0, 0], acc[1, 0], acc[2, 0], acc[3, 0] = r4[0], r4[1], r4[2], r4[3]
+                    for i in range(nk):
+                        for j in range(nt):
+                            part[ch, kb + i, ci, t + j] += acc[i, j]
+                    t += nt
 
 
 @njit(cache=True, parallel=True, fastmath=_FM)
-def conv_backward_weight(x, g, toff, row_off, cs, part):
-    """Weight gradient, partial sums over image chunks (the caller sums axis 0 in order).
+def conv_backward_weight(x, g, toff, row_off, part, chunk):
+    """Weight gradient, partial sums over fixed ranges of pieces (the caller sums axis 0).
 
-    x: (N, C, S), g: (N, K, R, Q) (zeros in junk columns), part: (nch, K, Cg, T) overwritten:
-    part[ch, k, c, t] = sum_{n in chunk ch} sum_{r,q} g[n,k,r,q] * x[n, grp*Cg+c, row_off[r]+toff[t]+q*cs].
-    One parallel unit = (image chunk, group, block of <= 8 output channels)."""
-    N = x.shape[0]
-    C = x.shape[1]
-    K = g.shape[1]
+    x: (C, L), g: (K, R, Q) (zeros in junk positions), part: (nch, K, Cg, T) overwritten:
+    part[ch, k, c, t] = sum_{(r, q) in range ch} g[k, r, q] * x[grp*Cg + c, row_off[r] + toff[t] + q]
+    where the pieces (row, chunk of the row) are split into nch equal ranges.
+    One parallel unit = (range, group, block of <= 16 output channels)."""
+    C = x.shape[0]
+    K = g.shape[0]
+    Q = g.shape[2]
+    M = g.shape[1] * ((Q + chunk - 1) // chunk)     # number of pieces
+    g2 = g.reshape(K, g.shape[1] * Q)
     nch = part.shape[0]
     Cg = part.shape[2]
     G = C // Cg
     Kg = K // G
-    nkb = (Kg + 7) // 8
-    per = (N + nch - 1) // nch
-    for u in prange(nch * G * nkb):
-        ch = u // (G * nkb)
-        rem = u - ch * (G * nkb)
-        grp = rem // nkb
-        kb0 = (rem - grp * nkb) * 8
-        kb = min(8, Kg - kb0)
-        n0 = min(N, ch * per)
-        n1 = min(N, n0 + per)
-        _dw_unit(x, g, toff, row_off, cs, part, ch, n0, n1, grp, grp * Kg + kb0, kb)
+    nkg = (Kg + 15) // 16
+    per = (M + nch - 1) // nch
+    for u in prange(nch * G * nkg):
+        ch = u // (G * nkg)
+        rem = u - ch * (G * nkg)
+        grp = rem // nkg
+        kgi = rem - grp * nkg
+        k0 = grp * Kg + kgi * 16
+        k1 = min(grp * Kg + Kg, k0 + 16)
+        q0 = min(M, ch * per)
+        q1 = min(M, q0 + per)
+        _dw_unit(x, g2, Q, toff, row_off, part, ch, grp * Cg, k0, k1, q0, q1, chunk)

@@ -146,11 +146,30 @@ def is_t(x) -> bool:
     return isinstance(x, Tensor)
 
 
+_FAST_WHERE_MIN = 4096
+
+
 def where(cond, a, b):
     if isinstance(cond, Tensor) or isinstance(a, Tensor) or isinstance(b, Tensor):
         from .elementwise import where as twhere
         return twhere(cond, a, b)
+    # Hot path of ReLU/clamp/maximum backward: a big float array against a scalar.
+    if isinstance(b, float) and isinstance(a, np.ndarray):
+        return _where_fill(cond, a, b)
+    if isinstance(a, float) and isinstance(b, np.ndarray):
+        return _where_fill(np.logical_not(cond), b, a)
     return np.where(cond, a, b)
+
+
+def _where_fill(cond, arr, fill):
+    if (arr.size < _FAST_WHERE_MIN or arr.dtype.kind != "f" or not isinstance(cond, np.ndarray)
+            or cond.shape != arr.shape or cond.dtype != np.bool_):
+        return np.where(cond, arr, fill)
+    from ..kernels.elementwise import where_fill
+    out = np.empty(arr.shape, arr.dtype)
+    where_fill(np.ascontiguousarray(cond).reshape(-1), np.ascontiguousarray(arr).reshape(-1),
+               fill, out.reshape(-1))
+    return out
 
 
 def expand(g, shape):

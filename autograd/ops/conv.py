@@ -15,6 +15,7 @@ All arguments are validated in ``check_conv`` before any kernel runs (Numba chec
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -31,6 +32,15 @@ _as_strided = np.lib.stride_tricks.as_strided
 
 
 # ---- geometry + numpy/Numba helpers (arrays only) -------------------------------------------
+#
+# Every convolution runs as the stride-1 kernel of kernels/conv.py on a channel-major buffer
+# (C, L). A stride s splits padded index r into phase r % s and phase-plane index r // s, so
+# tap e (dilation folded in) reads phase e % s at a unit-stride offset e // s; phases are the
+# outermost blocks of a row. Two layouts of a phase block, picked per call by geometry:
+# * batch-outer (N, D, H, W): one flat sweep over all images at the padded width; the junk
+#   positions between rows/images are computed and cropped (cheap for large planes);
+# * batch-inner (D, H, W, N): one sweep per output row over Wo*N contiguous elements, no junk
+#   (small planes such as LeNet's, where junk would double the work).
 
 def _to3(t, fill):
     return (fill,) * (3 - len(t)) + tuple(int(v) for v in t)
@@ -41,116 +51,201 @@ def _as5(a):
     return a.reshape(a.shape[:2] + (1,) * (5 - a.ndim) + a.shape[2:])
 
 
-def _pad5(x5, lo, hi):
-    """Zero-pad the 3 spatial dims of a 5-d array into a fresh contiguous buffer."""
-    if not any(lo) and not any(hi):
-        return np.ascontiguousarray(x5)
-    N, C, D, H, W = x5.shape
-    xp = np.zeros((N, C, D + lo[0] + hi[0], H + lo[1] + hi[1], W + lo[2] + hi[2]), x5.dtype)
-    xp[:, :, lo[0]:lo[0] + D, lo[1]:lo[1] + H, lo[2]:lo[2] + W] = x5
-    return xp
+def _cdiv(p, q):
+    return -((-p) // q)
 
 
-def _plan(psp, ksz, stride, dil):
-    """Kernel geometry for a padded input of spatial size psp (3-tuple)."""
-    Dp, Hp, Wp = psp
-    out = tuple((p - d * (k - 1) - 1) // s + 1 for p, k, s, d in zip(psp, ksz, stride, dil))
-    kd, kh, kw = ksz
-    toff = ((np.arange(kd) * (dil[0] * Hp * Wp))[:, None, None]
-            + (np.arange(kh) * (dil[1] * Wp))[None, :, None]
-            + (np.arange(kw) * dil[2])[None, None, :]).reshape(-1).astype(np.int64)
-    Do, Ho, Wo = out
-    if stride == (1, 1, 1):
-        Q = (Do - 1) * Hp * Wp + (Ho - 1) * Wp + Wo
-        return out, toff, np.zeros(1, np.int64), 1, Q, True
-    row_off = ((np.arange(Do) * (stride[0] * Hp * Wp))[:, None]
-               + (np.arange(Ho) * (stride[1] * Wp))[None, :]).reshape(-1).astype(np.int64)
-    return out, toff, row_off, stride[2], Wo, False
+def _prod(t):
+    return t[0] * t[1] * t[2]
+
+
+_CHUNK = 1024          # elements of a row per work unit / cache block
+
+
+class _Lay:
+    """Geometry of a packed buffer: N images, phase planes ``plane``, outputs ``osp``."""
+
+    def __init__(self, N, plane, osp, inner):
+        self.N, self.plane, self.osp, self.inner = N, plane, osp, inner
+        S = _prod(plane)
+        D, H, W = plane
+        self.block = N * S                                  # elements per phase
+        self.st = (H * W * N, W * N, N) if inner else (H * W, W, 1)
+        Do, Ho, Wo = osp
+        if inner:
+            self.row_off = ((np.arange(Do) * self.st[0])[:, None]
+                            + (np.arange(Ho) * self.st[1])[None, :]).reshape(-1).astype(np.int64)
+            self.Q = Wo * N
+        else:
+            self.row_off = np.zeros(1, np.int64)
+            self.Q = N * S
+
+    def taps(self, ksz, s3, d3):
+        """(toff, largest in-plane tap offset) for a kernel ksz with stride s3, dilation d3."""
+        toff, inner = [], 0
+        for tap in itertools.product(*(range(k) for k in ksz)):
+            e = [t * d for t, d in zip(tap, d3)]
+            ph = ((e[0] % s3[0]) * s3[1] + e[1] % s3[1]) * s3[2] + e[2] % s3[2]
+            po = sum((v // s) * st for v, s, st in zip(e, s3, self.st))
+            inner = max(inner, po)
+            toff.append(ph * self.block + po)
+        return np.asarray(toff, np.int64), inner
+
+    def pack(self, a5, lo, s3, slack):
+        """a5 (N, C, D, H, W) -> zero-padded channel-major (C, P*N*S + slack); padded index
+        r = u*s + phase (u indexes the phase plane) holds a5 index r - lo."""
+        N, C = a5.shape[:2]
+        P = _prod(s3)
+        buf = np.zeros((C, P * self.block + slack), a5.dtype)
+        if self.inner:
+            v = buf[:, :P * self.block].reshape((C,) + s3 + tuple(self.plane) + (N,))
+            at = a5.transpose(1, 2, 3, 4, 0)
+        else:
+            v = buf[:, :P * self.block].reshape((C,) + s3 + (N,) + tuple(self.plane))
+            at = a5.transpose(1, 0, 2, 3, 4)
+        for ph in itertools.product(*(range(s) for s in s3)):
+            dst, src = [], []
+            for s, l, a, L, nh in zip(s3, lo, ph, a5.shape[2:], self.plane):
+                u0 = max(0, _cdiv(l - a, s))       # first phase-plane index holding data
+                i0 = u0 * s + a - l
+                cnt = 0 if i0 >= L or u0 >= nh else min(nh - u0, (L - 1 - i0) // s + 1)
+                dst.append(slice(u0, u0 + cnt))
+                src.append(slice(i0, i0 + (cnt - 1) * s + 1 if cnt else i0, s))
+            if self.inner:
+                v[(slice(None),) + ph + tuple(dst)] = at[(slice(None),) + tuple(src)]
+            else:
+                v[(slice(None),) + ph + (slice(None),) + tuple(dst)] = \
+                    at[(slice(None), slice(None)) + tuple(src)]
+        return buf
+
+    def gpack(self, g5):
+        """Output-shaped g5 (N, K, *osp) -> (K, R, Q) in this layout (zeros in junk)."""
+        if self.inner:
+            return np.ascontiguousarray(g5.transpose(1, 2, 3, 4, 0)).reshape(
+                g5.shape[1], -1, self.Q)
+        K = g5.shape[1]
+        gb = np.zeros((K, self.N) + tuple(self.plane), g5.dtype)
+        gb[(slice(None), slice(None)) + tuple(slice(0, o) for o in self.osp)] = \
+            g5.transpose(1, 0, 2, 3, 4)
+        return gb.reshape(K, 1, self.Q)
+
+    def fwd(self, xb, wf, toff, groups):
+        K = wf.shape[0]
+        R = len(self.row_off)
+        nkg = groups * _cdiv(K // groups, 16)
+        nq = max(_cdiv(self.Q, _CHUNK), _cdiv(16, nkg * R))   # >= 16 units when possible
+        out = np.empty((K, R, self.Q), xb.dtype)
+        _K.conv_forward(xb, wf, toff, self.row_off, out, max(16, _cdiv(self.Q, nq)))
+        return out
+
+    def unflat(self, out):
+        """(K, R, Q) kernel output -> contiguous (N, K, *osp) (crops junk positions)."""
+        it = out.itemsize
+        K = out.shape[0]
+        KS = out.shape[1] * out.shape[2] * it
+        N, osp = self.N, tuple(self.osp)
+        if self.inner:
+            Do, Ho, Wo = osp
+            st = (it, KS, Ho * Wo * N * it, Wo * N * it, N * it)
+        else:
+            st = (_prod(self.plane) * it, KS) + tuple(v * it for v in self.st)
+        return np.ascontiguousarray(_as_strided(out, (N, K) + osp, st))
+
+
+def _layout(N, plane, osp, C):
+    """batch-inner when the flat sweep would waste > 20 % on junk and the input is small
+    (the transposing copies of batch-inner cost more than the junk on large layers)."""
+    junk = _prod(plane) / max(1, _prod(osp))
+    return _Lay(N, plane, osp, junk > 1.2 and N > 1 and N * C * _prod(plane) <= (1 << 21))
+
+
+def _fwd_geom(x5, ksz, geo):
+    stride, lo, hi, dil, groups = geo
+    s3, d3, l3, h3 = _to3(stride, 1), _to3(dil, 1), _to3(lo, 0), _to3(hi, 0)
+    Lp = tuple(L + a + b for L, a, b in zip(x5.shape[2:], l3, h3))
+    osp = tuple((p - d * (k - 1) - 1) // s + 1 for p, k, s, d in zip(Lp, ksz, s3, d3))
+    plane = tuple(_cdiv(p, s) for p, s in zip(Lp, s3))
+    lay = _layout(x5.shape[0], plane, osp, x5.shape[1])
+    toff, slack = lay.taps(ksz, s3, d3)
+    return lay, lay.pack(x5, l3, s3, slack), toff
 
 
 def _conv_fwd(x, w, geo):
     """conv(x, w): x (N, C, *sp), w (K, Cg, *k) -> (N, K, *osp), arrays."""
-    stride, lo, hi, dil, groups = geo
     nd = x.ndim - 2
     x5, w5 = _as5(x), _as5(w)
     N, K = x.shape[0], w.shape[0]
-    xp = _pad5(x5, _to3(lo, 0), _to3(hi, 0))
-    osp, toff, row_off, cs, Q, flat = _plan(xp.shape[2:], w5.shape[2:], _to3(stride, 1),
-                                            _to3(dil, 1))
-    xf = xp.reshape(N, xp.shape[1], -1)
+    lay, xb, toff = _fwd_geom(x5, w5.shape[2:], geo)
     wf = np.ascontiguousarray(w5).reshape(K, w5.shape[1], -1)
-    if flat:
-        buf = np.empty((N, K, 1, Q), x.dtype)
-        _K.conv_forward(xf, wf, toff, row_off, cs, buf)
-        Dp, Hp, Wp = xp.shape[2:]
-        it = buf.itemsize
-        out = np.ascontiguousarray(_as_strided(
-            buf, (N, K) + osp, (K * Q * it, Q * it, Hp * Wp * it, Wp * it, it)))
-    else:
-        out = np.empty((N, K, osp[0] * osp[1], osp[2]), x.dtype)
-        _K.conv_forward(xf, wf, toff, row_off, cs, out)
-    return out.reshape((N, K) + osp[3 - nd:])
+    out = lay.fwd(xb, wf, toff, geo[4])
+    return lay.unflat(out).reshape((N, K) + lay.osp[3 - nd:])
 
 
 def _conv_dw(x, g, wshape, geo):
     """Weight gradient of conv: x (N, C, *sp), g (N, K, *osp) -> (K, Cg, *k), arrays."""
-    stride, lo, hi, dil, groups = geo
+    groups = geo[4]
     x5, g5 = _as5(x), _as5(g)
-    N, K = x.shape[0], g.shape[1]
-    ksz = _to3(wshape[2:], 1)
-    xp = _pad5(x5, _to3(lo, 0), _to3(hi, 0))
-    osp, toff, row_off, cs, Q, flat = _plan(xp.shape[2:], ksz, _to3(stride, 1), _to3(dil, 1))
-    xf = xp.reshape(N, xp.shape[1], -1)
-    if flat:
-        Dp, Hp, Wp = xp.shape[2:]
-        gq = np.zeros((N, K, 1, Q), g.dtype)
-        it = gq.itemsize
-        _as_strided(gq, (N, K) + osp,
-                    (K * Q * it, Q * it, Hp * Wp * it, Wp * it, it))[...] = g5
-    else:
-        gq = np.ascontiguousarray(g5).reshape(N, K, osp[0] * osp[1], osp[2])
+    K = g.shape[1]
+    lay, xb, toff = _fwd_geom(x5, _to3(wshape[2:], 1), geo)
+    gb = lay.gpack(g5)
     Cg = wshape[1]
-    Kg = K // groups
-    nkb = groups * ((Kg + 7) // 8)
-    nch = min(N, max(1, 8 // nkb))          # depends on shapes only: thread-count independent
+    nkg = groups * _cdiv(K // groups, 16)
+    pieces = gb.shape[1] * _cdiv(gb.shape[2], _CHUNK)
+    nch = max(1, min(pieces, 8 // nkg))          # depends on shapes only, not threads
     part = np.empty((nch, K, Cg, len(toff)), x.dtype)
-    _K.conv_backward_weight(xf, gq, toff, row_off, cs, part)
+    _K.conv_backward_weight(xb, gb, toff, lay.row_off, part, _CHUNK)
     dw = part[0] if nch == 1 else part.sum(axis=0)
     return dw.reshape(wshape)
 
 
 def _conv_dx(g, w, xsp, geo):
     """Input gradient of conv (= transposed conv of g): g (N, K, *osp), w (K, Cg, *k) ->
-    (N, Cg*groups, *xsp), arrays. Runs the forward kernel on g dilated by the stride and
-    padded, with flipped, transposed weights."""
+    (N, Cg*groups, *xsp), arrays. Runs the forward kernel on g padded, with flipped,
+    transposed weights; strided: per input phase, with the taps of that phase (stride-phase
+    decomposition, so no multiply-adds on inserted zeros)."""
     stride, lo, hi, dil, groups = geo
-    nd = g.ndim - 2
     g5, w5 = _as5(g), _as5(w)
     N, K = g.shape[0], w.shape[0]
     Cg = w.shape[1]
     ksz = w5.shape[2:]
     s3, d3, l3, x3 = _to3(stride, 1), _to3(dil, 1), _to3(lo, 0), _to3(xsp, 1)
     osp = g5.shape[2:]
-    dst, src, shp = [], [], []
-    for k, s, d, p, L, O in zip(ksz, s3, d3, l3, x3, osp):
-        length = L + (k - 1) * d
-        start = (k - 1) * d - p            # buffer index of output position 0
-        o0 = 0 if start >= 0 else (-start + s - 1) // s
-        o1 = min(O, (length - 1 - start) // s + 1) if length - 1 - start >= 0 else 0
-        o1 = max(o0, o1)
-        src.append(slice(o0, o1))
-        dst.append(slice(start + o0 * s, start + (o1 - 1) * s + 1 if o1 > o0 else
-                         start + o0 * s, s))
-        shp.append(length)
-    buf = np.zeros((N, K) + tuple(shp), g.dtype)
-    buf[(slice(None), slice(None)) + tuple(dst)] = g5[(slice(None), slice(None)) + tuple(src)]
     G = groups
     Kg = K // G
-    T = ksz[0] * ksz[1] * ksz[2]
-    wt = np.ascontiguousarray(
-        w5.reshape(G, Kg, Cg, T)[..., ::-1].transpose(0, 2, 1, 3)).reshape((G * Cg, Kg) + ksz)
-    dx = _conv_fwd(buf, wt, ((1, 1, 1), (0, 0, 0), (0, 0, 0), d3, G))
-    return dx.reshape((N, G * Cg) + tuple(xsp))
+    C = G * Cg
+    w6 = w5.reshape((G, Kg, Cg) + tuple(ksz))
+    one = (1, 1, 1)
+    if s3 == one:
+        # g at buffer index (k-1)*d - p + o; correlate with the flipped kernel
+        plane = tuple(L + (k - 1) * d for L, k, d in zip(x3, ksz, d3))
+        lay = _layout(N, plane, x3, K)
+        toff, slack = lay.taps(ksz, one, d3)
+        gb = lay.pack(g5, tuple((k - 1) * d - p for k, d, p in zip(ksz, d3, l3)), one, slack)
+        T = _prod(ksz)
+        wt = np.ascontiguousarray(w6.reshape(G, Kg, Cg, T)[..., ::-1].transpose(0, 2, 1, 3))
+        return lay.unflat(lay.fwd(gb, wt.reshape(C, Kg, T), toff, G)).reshape(
+            (N, C) + tuple(xsp))
+    pm = tuple(((k - 1) * d) // s for k, d, s in zip(ksz, d3, s3))
+    hp = tuple(_cdiv(p + L, s) for p, L, s in zip(l3, x3, s3))     # phase-plane extent
+    plane = tuple(max(h, o) + m for h, o, m in zip(hp, osp, pm))
+    lay = _layout(N, plane, hp, K)
+    sub = tuple(m + 1 for m in pm)
+    toff, slack = lay.taps(sub, one, one)
+    gb = lay.pack(g5, pm, one, slack)
+    wsub = np.zeros((G, Cg) + s3 + (Kg,) + sub, w.dtype)
+    for tap in itertools.product(*(range(k) for k in ksz)):
+        e = [t * d for t, d in zip(tap, d3)]
+        a = tuple(v_ % s for v_, s in zip(e, s3))
+        m = tuple(p - v_ // s for p, v_, s in zip(pm, e, s3))
+        wsub[(slice(None), slice(None)) + a + (slice(None),) + m] = \
+            w6[(slice(None), slice(None), slice(None)) + tap].transpose(0, 2, 1)
+    P = _prod(s3)
+    o = lay.unflat(lay.fwd(gb, wsub.reshape(C * P, Kg, -1), toff, G))   # (N, C*P, *hp)
+    o = o.reshape((N, C) + s3 + hp).transpose(0, 1, 5, 2, 6, 3, 7, 4).reshape(
+        (N, C, hp[0] * s3[0], hp[1] * s3[1], hp[2] * s3[2]))
+    dx = np.ascontiguousarray(o[(slice(None), slice(None)) + tuple(
+        slice(p, p + L) for p, L in zip(l3, x3))])
+    return dx.reshape((N, C) + tuple(xsp))
 
 
 def _bias_shape(nd):
