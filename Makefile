@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: test train bench venv clean fashion-mnist
+.PHONY: test train bench venv clean fashion-mnist torch-local
 
 # `make train ARGS="--epochs 1 --model mlp"` passes flags to examples/train_fashion_mnist.py
 ARGS ?=
@@ -18,7 +18,17 @@ $(PY):
 $(STAMP): $(PY) setup.cfg pyproject.toml
 	$(PY) -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 	$(PY) -m pip install -q -e ".[dev]"
+	@$(MAKE) --no-print-directory torch-local
 	touch $(STAMP)
+
+# The differential tests compare against PyTorch when it is importable. Install it only from a
+# local CPU wheel (a plain `pip install torch` could pull a multi-GB CUDA build); else they skip.
+torch-local: $(PY)
+	@if $(PY) -c "import torch" >/dev/null 2>&1; then exit 0; fi; \
+	whl=$$(ls $${PIP_FIND_LINKS:-/opt/wheels}/torch-2.13.0+cpu-*.whl 2>/dev/null | head -n 1); \
+	if [ -n "$$whl" ]; then echo "installing PyTorch for the differential tests: $$whl"; \
+	  $(PY) -m pip install -q "$$whl" || echo "torch install failed: torch tests will skip"; \
+	else echo "no local torch==2.13.0 CPU wheel: the torch-differential tests will skip"; fi
 
 venv: $(STAMP)
 
