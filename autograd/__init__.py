@@ -5,10 +5,43 @@
     (x * x).sum().backward()       # x.grad == 2 * x
 """
 import os as _os
+import sys as _sys
 
-# OpenBLAS worker threads spin after each call and starve Numba's parallel kernels on small
-# machines (see PERF_NOTES); the value is read when OpenBLAS loads, so before numpy.
+# OpenBLAS worker threads and Numba's OpenMP pool fight over the cores: measured on the 2-vCPU
+# machines, a LeNet-5 step takes ~110 ms with both multi-threaded and 4.6 ms with BLAS on one
+# thread (Numba's parallel kernels do the heavy lifting). So BLAS runs single-threaded unless
+# the user set OPENBLAS_NUM_THREADS; it is read when OpenBLAS loads (before numpy), and set
+# through OpenBLAS's own call when numpy was imported first.
 _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+_BLAS_THREADS_FROM_USER = "OPENBLAS_NUM_THREADS" in _os.environ
+_os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def _limit_loaded_openblas(n: int = 1) -> None:
+    import ctypes
+    import glob
+    np_mod = _sys.modules.get("numpy")
+    if np_mod is None:
+        return
+    libdir = _os.path.join(_os.path.dirname(np_mod.__file__), "..", "numpy.libs")
+    for path in glob.glob(_os.path.join(libdir, "*openblas*.so*")):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                     "openblas_set_num_threads64_", "openblas_set_num_threads"):
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                fn(ctypes.c_int(n))
+                return
+
+
+if not _BLAS_THREADS_FROM_USER and "numpy" in _sys.modules:
+    try:
+        _limit_loaded_openblas(1)
+    except Exception:       # best effort: a BLAS without the call keeps its threads
+        pass
 
 from . import dtypes as _dtypes  # noqa: E402
 from .dtypes import (dtype, float16, float32, float64, uint8, int8, int16, int32, int64,  # noqa
