@@ -54,12 +54,9 @@ def parse_args(argv=None):
 def set_threads(n):
     """Thread counts are read when the libraries load: set them before importing autograd.
 
-    Defaults (measured on the 2-vCPU VMs, LeNet b64 step; see the report in benchmarks/train.py):
-    OpenBLAS threads on LeNet's tiny matmuls cost 8x (80 ms vs 10 ms per step), and actively
-    spinning OpenMP workers cost up to 7x when the cores are shared, so BLAS runs single-threaded
-    and idle OpenMP workers sleep unless the user set these variables."""
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    autograd itself keeps OpenBLAS on one thread (its pool and Numba's OpenMP pool fight over
+    the cores: a LeNet step took ~110 ms with both, 4.6 ms with BLAS single-threaded), and
+    Numba's kernels use every core unless --threads says otherwise."""
     if n is None:
         return
     for var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
