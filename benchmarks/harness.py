@@ -117,3 +117,70 @@ def print_table(title: str, header: list, rows: list) -> str:
 def dump_json(path: str, payload: dict) -> None:
     with open(path, "w") as f:
         json.dump(payload, f, indent=2, default=str)
+
+
+def _isolated_worker(conn, target: str, args: tuple, warmup: int) -> None:
+    import importlib
+    try:
+        mod, fn_name = target.split(":")
+        fn = getattr(importlib.import_module(mod), fn_name)(*args)
+        for _ in range(warmup):
+            fn()
+        conn.send(("ready", None))
+    except Exception as e:                      # report instead of hanging the parent
+        conn.send(("error", f"{type(e).__name__}: {e}"))
+        return
+    while True:
+        cmd, arg = conn.recv()
+        if cmd == "stop":
+            return
+        if cmd == "calibrate":
+            conn.send(_calls_per_block(fn, arg))
+        else:
+            t0 = time.perf_counter()
+            for _ in range(arg):
+                fn()
+            conn.send(time.perf_counter() - t0)
+
+
+def bench_isolated(specs: dict, rounds: int = 11, warmup: int = 3,
+                   block_s: float = 0.05) -> dict:
+    """Like bench(), but each candidate lives in its own worker process, so two libraries'
+    OpenMP pools (torch's bundled libgomp, Numba's) never spin against each other in one
+    process. ``specs``: name -> ("module:factory", args); factory(*args) returns the zero-arg
+    callable to time. Blocks are still interleaved round by round from this process; a
+    candidate whose worker fails is reported as None."""
+    import multiprocessing as mp
+    ctx = mp.get_context("spawn")
+    workers = {}
+    for name, (target, args) in specs.items():
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_isolated_worker, args=(child, target, tuple(args), warmup),
+                           daemon=True)
+        proc.start()
+        workers[name] = (proc, parent)
+    live = {}
+    for name, (proc, conn) in workers.items():
+        status, err = conn.recv()
+        if status == "ready":
+            live[name] = conn
+        else:
+            print(f"bench_isolated: {name} failed: {err}", flush=True)
+    per_block = {}
+    for name, conn in live.items():
+        conn.send(("calibrate", block_s))
+        per_block[name] = conn.recv()
+    names = list(live)
+    samples = {n: [] for n in names}
+    for r in range(rounds):
+        order = names[r % len(names):] + names[:r % len(names)] if names else []
+        for n in order:
+            live[n].send(("run", per_block[n]))
+            samples[n].append(live[n].recv() / per_block[n])
+    for name, (proc, conn) in workers.items():
+        try:
+            conn.send(("stop", None))
+        except (BrokenPipeError, OSError):
+            pass
+        proc.join(timeout=10)
+    return {n: (statistics.median(samples[n]) if n in samples else None) for n in specs}

@@ -91,6 +91,49 @@ def torch_step(torch, batch):
                        torch.from_numpy(y))
 
 
+def numba_threads() -> int:
+    try:
+        import numba
+        return numba.get_num_threads()
+    except ImportError:
+        return 1
+
+
+def isolated_ours_step(batch):
+    """Factory run inside a worker process by bench_isolated()."""
+    return ours_step(batch)[1]
+
+
+def isolated_torch_step(batch):
+    torch = try_torch()
+    return torch_step(torch, batch)[1]
+
+
+def bench_steps_isolated(torch, rounds=11):
+    """The train step with each library alone in its own process (its own thread pools), blocks
+    interleaved round by round: what a user of either library gets. Same models and data."""
+    from benchmarks.harness import bench_isolated
+    rows, out = [], []
+    for batch in (64, 256):
+        specs = {"ours": ("benchmarks.train:isolated_ours_step", (batch,))}
+        if torch is not None:
+            specs["torch"] = ("benchmarks.train:isolated_torch_step", (batch,))
+        r = bench_isolated(specs, rounds=rounds)
+        tt, oo = r.get("torch"), r["ours"]
+        if oo is None:
+            continue
+        ratio = f"{tt / oo:.2f}x" if tt else "-"
+        rows.append(["LeNet-5 train step", batch, fmt_ms(oo), f"{batch / oo:,.0f}", fmt_ms(tt),
+                     f"{batch / tt:,.0f}" if tt else "-", ratio])
+        out.append({"bench": "lenet5_train_step_isolated", "batch": batch, "ours_ms": oo * 1e3,
+                    "torch_ms": tt * 1e3 if tt else None,
+                    "speed_vs_torch": tt / oo if tt else None})
+    print_table("LeNet-5 step, each library in its own process (median ms; speed = torch time / "
+                "our time)", ["what", "batch", "ours ms", "ours img/s", "torch ms",
+                              "torch img/s", "speed"], rows)
+    return out
+
+
 def bench_steps(torch, rounds=11):
     rows, out = [], []
     for batch in (64, 256):
@@ -117,7 +160,8 @@ def bench_steps(torch, rounds=11):
                         "ours_ms": r["ours"] * 1e3, "torch_ms": tt * 1e3 if tt else None,
                         "speed_vs_torch": tt / r["ours"] if tt else None,
                         "ours_img_s": batch / r["ours"], "first_call_s": first})
-    print_table("LeNet-5 step (median ms; speed = torch time / our time, >1 means we are faster)",
+    print_table("LeNet-5 step, both libraries in THIS process (two OpenMP pools compete; ours on "
+                f"{numba_threads()} thread(s)); median ms, speed = torch time / our time",
                 ["what", "batch", "ours ms", "ours img/s", "torch ms", "torch img/s", "speed"],
                 rows)
     return out
@@ -310,7 +354,8 @@ def run() -> list[dict]:
     print("env:", env_info(), {k: os.environ.get(k) for k in
                                 ("OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY", "BENCH_OUR_THREADS")})
     try:
-        results = bench_steps(torch, rounds=7 if quick else 11)
+        results = bench_steps_isolated(torch, rounds=7 if quick else 11)
+        results += bench_steps(torch, rounds=7 if quick else 11)
         results += bench_cpu_single_thread(torch, 50 if quick else 200)
         if not quick:
             results += bench_epoch(torch)
