@@ -77,6 +77,9 @@ def _fma_(a: np.ndarray, x, y) -> np.ndarray:
     lerp use fused multiply-add). For float32 the product of two float32 values is exact in
     float64, so computing there and rounding once reproduces torch bit for bit (but for a
     ~2^-29-rare double-rounding tie). Other dtypes: plain multiply-add."""
+    if not isinstance(y, np.ndarray) and y == 1:      # a + x: already a single rounding
+        a += x
+        return a
     if a.dtype == np.float32:
         if not isinstance(x, np.ndarray):
             x = np.float32(x)

@@ -16,7 +16,7 @@ flat stride-1 sweeps as well, with no wasted multiply-adds.
 
     out[k, q] = sum_{c, t} w[k, c, t] * x[grp*Cg + c, q + toff[t]],   grp = k // (K / groups)
 
-Register blocking: 4 output channels x 4 taps per sweep (16 weights in registers, 4 input
+Register blocking: 4 output channels x 4 taps per sweep (leftover channels: 2 x 4, 1 x 4) (16 weights in registers, 4 input
 streams shared by 4 output rows); the weight gradient keeps 16 accumulators (4 channels x
 4 taps). Work is cut into cache-sized chunks of the flat axis. Each ``prange`` iteration owns
 the outputs it writes and sums in a fixed order, so results do not depend on the number of
@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["conv_forward", "conv_backward_weight"]
+__all__ = ["conv_forward", "conv_backward_weight", "transpose2d"]
 
 # reassoc lets LLVM vectorise the dot-product reductions of the weight gradient; the order is
 # still fixed per compiled kernel, so results stay bitwise reproducible across thread counts.
@@ -59,6 +59,17 @@ def _fwd_k4t1(o0, o1, o2, o3, a, w0, w1, w2, w3):
         o1[q] += w1 * xa
         o2[q] += w2 * xa
         o3[q] += w3 * xa
+
+
+@njit(cache=True, fastmath=_FM)
+def _fwd_k2t4(o0, o1, a, b, c, d, w00, w01, w02, w03, w10, w11, w12, w13):
+    for q in range(o0.shape[0]):
+        xa = a[q]
+        xb = b[q]
+        xc = c[q]
+        xd = d[q]
+        o0[q] += w00 * xa + w01 * xb + w02 * xc + w03 * xd
+        o1[q] += w10 * xa + w11 * xb + w12 * xc + w13 * xd
 
 
 @njit(cache=True, fastmath=_FM)
@@ -112,6 +123,27 @@ def _fwd_unit(x, w, toff, out, r, c0, k0, k1, p0, q1):
                 _fwd_k4t1(o0, o1, o2, o3, xc[ba:ba + n], w0[t], w1[t], w2[t], w3[t])
                 t += 1
             k += 4
+        if k + 2 <= k1:
+            o0 = out[k, p0:q1]
+            o1 = out[k + 1, p0:q1]
+            w0 = w[k, ci]
+            w1 = w[k + 1, ci]
+            t = 0
+            while t + 4 <= T:
+                ba = q0 + toff[t]
+                bb = q0 + toff[t + 1]
+                bc = q0 + toff[t + 2]
+                bd = q0 + toff[t + 3]
+                _fwd_k2t4(o0, o1, xc[ba:ba + n], xc[bb:bb + n], xc[bc:bc + n], xc[bd:bd + n],
+                          w0[t], w0[t + 1], w0[t + 2], w0[t + 3],
+                          w1[t], w1[t + 1], w1[t + 2], w1[t + 3])
+                t += 4
+            while t < T:
+                ba = q0 + toff[t]
+                _fwd_k1t1(o0, xc[ba:ba + n], w0[t])
+                _fwd_k1t1(o1, xc[ba:ba + n], w1[t])
+                t += 1
+            k += 2
         while k < k1:
             o0 = out[k, p0:q1]
             w0 = w[k, ci]
@@ -132,11 +164,11 @@ def _fwd_unit(x, w, toff, out, r, c0, k0, k1, p0, q1):
 
 
 @njit(cache=True, parallel=True, fastmath=_FM)
-def conv_forward(x, w, toff, row_off, out, chunk):
+def conv_forward(x, w, toff, row_off, out, chunk, kblk):
     """out[k, r, q] = sum_{c,t} w[k, c, t] * x[grp*Cg + c, row_off[r] + toff[t] + q]
     (overwritten). x: (C, L) with L >= max(row_off) + max(toff) + Q, w: (K, Cg, T),
     toff: (T,) int64, row_off: (R,) int64, out: (K, R, Q).
-    One parallel unit = (group, block of <= 16 output channels, row, chunk of the row)."""
+    One parallel unit = (group, block of <= kblk output channels, row, chunk of the row)."""
     C = x.shape[0]
     K = w.shape[0]
     Cg = w.shape[1]
@@ -144,7 +176,7 @@ def conv_forward(x, w, toff, row_off, out, chunk):
     Q = out.shape[2]
     G = C // Cg
     Kg = K // G
-    nkg = (Kg + 15) // 16
+    nkg = (Kg + kblk - 1) // kblk
     nq = (Q + chunk - 1) // chunk
     o2 = out.reshape(K, R * Q)
     for u in prange(G * nkg * R * nq):
@@ -154,8 +186,8 @@ def conv_forward(x, w, toff, row_off, out, chunk):
         rem = rem - kgi * (R * nq)
         r = rem // nq
         qi = rem - r * nq
-        k0 = grp * Kg + kgi * 16
-        k1 = min(grp * Kg + Kg, k0 + 16)
+        k0 = grp * Kg + kgi * kblk
+        k1 = min(grp * Kg + Kg, k0 + kblk)
         a = qi * chunk
         b = min(Q, a + chunk)
         _fwd_unit(x, w, toff, o2, row_off[r] + a, grp * Cg, k0, k1, r * Q + a, r * Q + b)
@@ -288,3 +320,17 @@ def conv_backward_weight(x, g, toff, row_off, part, chunk):
         q0 = min(M, ch * per)
         q1 = min(M, q0 + per)
         _dw_unit(x, g2, Q, toff, row_off, part, ch, grp * Cg, k0, k1, q0, q1, chunk)
+
+
+@njit(cache=True, parallel=True)
+def transpose2d(src, dst):
+    """dst[j, i] = src[i, j] in 32x32 tiles (layout changes of the batch-inner convs)."""
+    R = src.shape[0]
+    Cc = src.shape[1]
+    for b in prange((R + 31) // 32):
+        r0 = b * 32
+        r1 = min(R, r0 + 32)
+        for c0 in range(0, Cc, 32):
+            for c in range(c0, min(Cc, c0 + 32)):
+                for r in range(r0, r1):
+                    dst[c, r] = src[r, c]

@@ -15,8 +15,8 @@ All arguments are validated in ``check_conv`` before any kernel runs (Numba chec
 """
 from __future__ import annotations
 
+import functools
 import itertools
-import math
 
 import numpy as np
 
@@ -59,7 +59,8 @@ def _prod(t):
     return t[0] * t[1] * t[2]
 
 
-_CHUNK = 1024          # elements of a row per work unit / cache block
+_CHUNK = 1024          # elements of a row per work unit / cache block (weight gradient)
+_FWD_BLK = (8, 1024)   # forward: output channels, row elements per work unit (tuned)
 
 
 class _Lay:
@@ -67,6 +68,7 @@ class _Lay:
 
     def __init__(self, N, plane, osp, inner):
         self.N, self.plane, self.osp, self.inner = N, plane, osp, inner
+        self._taps = {}
         S = _prod(plane)
         D, H, W = plane
         self.block = N * S                                  # elements per phase
@@ -81,7 +83,15 @@ class _Lay:
             self.Q = N * S
 
     def taps(self, ksz, s3, d3):
-        """(toff, largest in-plane tap offset) for a kernel ksz with stride s3, dilation d3."""
+        """(toff, largest in-plane tap offset) for a kernel ksz with stride s3, dilation d3.
+        Memoised per layout (a training loop asks for the same few geometries every step)."""
+        key = (tuple(ksz), tuple(s3), tuple(d3))
+        hit = self._taps.get(key)
+        if hit is None:
+            hit = self._taps[key] = self._compute_taps(ksz, s3, d3)
+        return hit
+
+    def _compute_taps(self, ksz, s3, d3):
         toff, inner = [], 0
         for tap in itertools.product(*(range(k) for k in ksz)):
             e = [t * d for t, d in zip(tap, d3)]
@@ -121,8 +131,10 @@ class _Lay:
     def gpack(self, g5):
         """Output-shaped g5 (N, K, *osp) -> (K, R, Q) in this layout (zeros in junk)."""
         if self.inner:
-            return np.ascontiguousarray(g5.transpose(1, 2, 3, 4, 0)).reshape(
-                g5.shape[1], -1, self.Q)
+            N, K = g5.shape[:2]
+            dst = np.empty((K * _prod(self.osp), N), g5.dtype)
+            _K.transpose2d(np.ascontiguousarray(g5).reshape(N, -1), dst)
+            return dst.reshape(K, -1, self.Q)
         K = g5.shape[1]
         gb = np.zeros((K, self.N) + tuple(self.plane), g5.dtype)
         gb[(slice(None), slice(None)) + tuple(slice(0, o) for o in self.osp)] = \
@@ -132,29 +144,32 @@ class _Lay:
     def fwd(self, xb, wf, toff, groups):
         K = wf.shape[0]
         R = len(self.row_off)
-        nkg = groups * _cdiv(K // groups, 16)
-        nq = max(_cdiv(self.Q, _CHUNK), _cdiv(16, nkg * R))   # >= 16 units when possible
+        kblk, chunk = _FWD_BLK
+        nkg = groups * _cdiv(K // groups, kblk)
+        nq = max(_cdiv(self.Q, chunk), _cdiv(16, nkg * R))   # >= 16 units when possible
         out = np.empty((K, R, self.Q), xb.dtype)
-        _K.conv_forward(xb, wf, toff, self.row_off, out, max(16, _cdiv(self.Q, nq)))
+        _K.conv_forward(xb, wf, toff, self.row_off, out, max(16, _cdiv(self.Q, nq)), kblk)
         return out
 
     def unflat(self, out):
         """(K, R, Q) kernel output -> contiguous (N, K, *osp) (crops junk positions)."""
-        it = out.itemsize
         K = out.shape[0]
-        KS = out.shape[1] * out.shape[2] * it
         N, osp = self.N, tuple(self.osp)
-        if self.inner:
-            Do, Ho, Wo = osp
-            st = (it, KS, Ho * Wo * N * it, Wo * N * it, N * it)
-        else:
-            st = (_prod(self.plane) * it, KS) + tuple(v * it for v in self.st)
+        if self.inner:                  # rows hold exactly (do, ho, wo, n): a 2-d transpose
+            dst = np.empty((N, K * _prod(osp)), out.dtype)
+            _K.transpose2d(out.reshape(-1, N), dst)
+            return dst.reshape((N, K) + osp)
+        it = out.itemsize
+        st = (_prod(self.plane) * it, out.shape[1] * out.shape[2] * it) + tuple(
+            v * it for v in self.st)
         return np.ascontiguousarray(_as_strided(out, (N, K) + osp, st))
 
 
+@functools.lru_cache(maxsize=256)
 def _layout(N, plane, osp, C):
     """batch-inner when the flat sweep would waste > 20 % on junk and the input is small
-    (the transposing copies of batch-inner cost more than the junk on large layers)."""
+    (the transposing copies of batch-inner cost more than the junk on large layers).
+    Cached: layouts (and their tap tables) are immutable and reused every training step."""
     junk = _prod(plane) / max(1, _prod(osp))
     return _Lay(N, plane, osp, junk > 1.2 and N > 1 and N * C * _prod(plane) <= (1 << 21))
 
