@@ -70,12 +70,6 @@ short = int16
 int = int32
 long = int64
 
-FloatTensor = DoubleTensor = LongTensor = None  # type names exist only as .type() strings
-
-
-def is_grad_enabled_():
-    return is_grad_enabled()
-
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
                      profile=None, sci_mode=None):

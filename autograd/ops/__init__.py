@@ -28,10 +28,6 @@ from .sorting import sort, argsort, topk, tril, triu, trace, diag, unique, msort
 from ..tensor import Tensor as _Tensor
 
 
-def unary_method(fn):
-    return fn
-
-
 _METHODS = """add sub mul div floor_divide remainder pow neg exp log log2 log10 log1p expm1 sqrt
 rsqrt reciprocal abs sign sin cos tan tanh sinh cosh atan asin acos sigmoid relu clamp clip
 clamp_min clamp_max maximum minimum floor ceil round trunc frac addcmul addcdiv lerp eq ne lt le
