@@ -55,6 +55,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
     deps = {}
     seen = set(root_nodes)
     stack = list(seen)
+    get_dep = deps.get
     while stack:
         node = stack.pop()
         if isinstance(node, Tensor):
@@ -63,7 +64,11 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
             if e is None:
                 continue
             child = e[0]
-            deps[child] = deps.get(child, 0) + 1
+            d = get_dep(child)
+            if d is not None:                   # seen already (a later consumer)
+                deps[child] = d + 1
+                continue
+            deps[child] = 1
             if child not in seen:
                 seen.add(child)
                 stack.append(child)
@@ -120,44 +125,79 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                             results[j] = buf[i]
 
             in_grads = None
-            if len(buf) == 1 and type(buf[0]) is ndarray and not create_graph:
-                run = True                      # the common case: one output, a plain array
-            else:
-                run = _prepare_buffer(node, buf, create_graph)
-            if run:
+            nxt = node._next
+            if (len(buf) == 1 and not create_graph and type(buf[0]) is ndarray
+                    and node._raw and not node._create_graph and not node._post_hooks
+                    and _function.observer is None):
+                # the common case: plain backprop through a built-in primitive with one
+                # output and a plain array gradient: call its backward directly
+                in_grads = node.backward(node, buf[0])
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+                if len(in_grads) != len(nxt):
+                    in_grads = _fix_count(node, in_grads, len(nxt))
+            elif (len(buf) == 1 and type(buf[0]) is ndarray and not create_graph) or \
+                    _prepare_buffer(node, buf, create_graph):
                 obs = _function.observer
-                if obs is not None and hasattr(obs, "backward"):
-                    in_grads = obs.backward(node, lambda: node._call_backward(buf, create_graph))
+                if (not create_graph and obs is None and node._raw and not node._create_graph
+                        and not node._post_hooks):
+                    in_grads = node.backward(node, *buf)
+                    if type(in_grads) is not tuple:
+                        in_grads = (in_grads,)
+                    if len(in_grads) != len(nxt):
+                        in_grads = _fix_count(node, in_grads, len(nxt))
                 else:
-                    in_grads = node._call_backward(buf, create_graph)
-                post = node._post_hooks
-                if post:
-                    for h in post:
-                        r = h(in_grads, tuple(buf))
-                        if r is not None:
-                            in_grads = tuple(r)
+                    if obs is not None and hasattr(obs, "backward"):
+                        in_grads = obs.backward(node,
+                                                lambda: node._call_backward(buf, create_graph))
+                    else:
+                        in_grads = node._call_backward(buf, create_graph)
+                    post = node._post_hooks
+                    if post:
+                        for h in post:
+                            r = h(in_grads, tuple(buf))
+                            if r is not None:
+                                in_grads = tuple(r)
             if not retain_graph and node._saved is not None:
                 node._saved = None
                 node._released = True
+            if in_grads is None:
+                for e in nxt:
+                    if e is not None:
+                        child = e[0]
+                        d = deps[child] - 1
+                        deps[child] = d
+                        if d == 0:
+                            ready.append(child)
+                continue
 
-            in_meta = node._in_meta
             i = -1
-            for e in node._next:
+            for e in nxt:
                 i += 1
                 if e is None:
                     continue
                 child = e[0]
-                g = in_grads[i] if in_grads is not None else None
+                g = in_grads[i]
                 if g is not None:
-                    shape, dtype = in_meta[i]
+                    # check against the metadata of the tensor the edge leads to
+                    if isinstance(child, Tensor):
+                        cd = child._data
+                        shape = cd.shape
+                        dtype = cd.dtype
+                        meta = None
+                    else:
+                        meta = child._out_meta
+                        shape, dtype = meta[e[1]]
                     if type(g) is not ndarray or g.shape != shape or g.dtype is not dtype:
-                        g = _check_grad(node, i, g, in_meta[i])
+                        if not create_graph and isinstance(g, Tensor):
+                            g = g._data
+                        g = _check_grad(node, i, g, (shape, dtype))
                     cbuf = get_buffer(child)
                     if cbuf is None:
-                        if isinstance(child, Tensor):
+                        if meta is None or len(meta) == 1:
                             buffers[child] = [g]
                         else:
-                            cbuf = buffers[child] = [None] * len(child._out_meta)
+                            cbuf = buffers[child] = [None] * len(meta)
                             cbuf[e[1]] = g
                     else:
                         idx = e[1]
@@ -181,6 +221,16 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 out.append(Tensor._make(np.array(arr)))
         return out
     return None
+
+
+def _fix_count(node, res, n):
+    """A backward returned the wrong number of gradients: pad (primitives) or trim Nones."""
+    if type(node)._raw and len(res) < n:
+        return res + (None,) * (n - len(res))
+    if all(r is None for r in res[n:]):
+        return res[:n]
+    raise RuntimeError(f"function {node.name()} returned an incorrect number of "
+                       f"gradients (expected {n}, got {len(res)})")
 
 
 def _prepare_buffer(node, buf, create_graph) -> bool:

@@ -19,6 +19,9 @@ import numpy as np
 from . import grad_mode
 
 _seq = itertools.count()
+_new = object.__new__
+_ndarray = np.ndarray
+_T, _TT, _TF, _FT = (True,), (True, True), (True, False), (False, True)  # needs_input_grad
 
 #: Set by the profiler / anomaly mode / graph tools: called as observer(cls, args, fn) around
 #: each forward and as observer.backward(node, fn) around each backward. None = no overhead.
@@ -72,6 +75,14 @@ class Function:
                 raise RuntimeError(_FREED_MSG)
             return ()
         tensor_mode = self._create_graph or not self._raw
+        if not tensor_mode:                     # plain backprop: the arrays themselves
+            out = []
+            for kind, obj, ver_ref, ver in saved:
+                if ver_ref is not None and ver_ref[0] != ver:
+                    break                       # modified in place: report it below
+                out.append(obj._data if kind == 0 else obj[1] if kind == 1 else obj)
+            else:
+                return tuple(out)
         out = []
         for kind, obj, ver_ref, ver in saved:
             if ver_ref is not None and ver_ref[0] != ver:
@@ -92,6 +103,12 @@ class Function:
             else:
                 out.append(Tensor._make(obj) if isinstance(obj, np.ndarray) else obj)
         return tuple(out)
+
+    @property
+    def _in_meta(self):
+        """(shape, dtype) of each forward arg that needs a gradient (None for the others),
+        derived from the edges: what the engine checks the gradients against."""
+        return tuple(_edge_meta(e) for e in self._next)
 
     @property
     def saved_variables(self):
@@ -125,15 +142,143 @@ class Function:
     # ---- forward -------------------------------------------------------------------
     @classmethod
     def apply(cls, *args):
+        # The hot path of every op. Built-in (raw) primitives with one ndarray output are done
+        # here in one pass; everything else (observers, user Functions, tuple outputs) goes
+        # through the general _apply / _finish.
         if observer is not None:
             return observer(cls, args, cls._apply)
-        return cls._apply(*args)
+        if not cls._raw:
+            return cls._apply(*args)
+        ctx = _new(cls)
+        enabled = grad_mode.enabled
+        record = False
+        needs = nxt = None
+        n = len(args)
+        # Unrolled for one and two args (no list building, no comprehension frame).
+        if n == 2:
+            a, b = args
+            ta = isinstance(a, Tensor)
+            tb = isinstance(b, Tensor)
+            ra = a._data if ta else a
+            rb = b._data if tb else b
+            out = cls.forward(ctx, ra, rb)
+            if enabled:
+                ea = eb = None
+                if ta and a._requires_grad:
+                    fn = a.grad_fn
+                    ea = (a, 0) if fn is None else (fn, a._out_idx)
+                if tb and b._requires_grad:
+                    fn = b.grad_fn
+                    eb = (b, 0) if fn is None else (fn, b._out_idx)
+                if ea is not None:
+                    record = True
+                    needs = _TT if eb is not None else _TF
+                    nxt = (ea, eb)
+                    raw = (ra, rb)
+                elif eb is not None:
+                    record = True
+                    needs = _FT
+                    nxt = (ea, eb)
+                    raw = (ra, rb)
+        elif n == 1:
+            a = args[0]
+            ta = isinstance(a, Tensor)
+            ra = a._data if ta else a
+            out = cls.forward(ctx, ra)
+            if enabled and ta and a._requires_grad:
+                record = True
+                raw = (ra,)
+                fn = a.grad_fn
+                needs = _T
+                nxt = ((a, 0) if fn is None else (fn, a._out_idx),)
+        else:
+            rl = []
+            nl = []
+            el = []
+            for a in args:
+                if isinstance(a, Tensor):
+                    rl.append(a._data)
+                    if enabled and a._requires_grad:
+                        record = True
+                        nl.append(True)
+                        fn = a.grad_fn
+                        el.append((a, 0) if fn is None else (fn, a._out_idx))
+                        continue
+                else:
+                    rl.append(a)
+                nl.append(False)
+                el.append(None)
+            raw = rl
+            out = cls.forward(ctx, *rl)
+            if record:
+                needs = tuple(nl)
+                nxt = tuple(el)
+        if type(out) is not _ndarray:
+            return _finish(cls, ctx, args, out, record, needs, nxt)
+        if not record:
+            t = _new(Tensor)
+            t._data = out
+            t._requires_grad = False
+            t.grad = None
+            t.grad_fn = None
+            t._out_idx = 0
+            t._version = args[0]._version if cls._view and isinstance(args[0], Tensor) else [0]
+            t._hooks = None
+            return t
+        # recorded, one ndarray output
+        ctx.needs_input_grad = needs
+        ctx._next = nxt
+        dt = out.dtype
+        diff = dt.kind == "f"
+        nd_objs = ctx._non_diff_objs
+        if nd_objs and any(out is x for x in nd_objs):
+            ctx._non_diff = (0,)
+            diff = False
+        t = _new(Tensor)
+        t._data = out
+        t._requires_grad = diff
+        t.grad = None
+        t.grad_fn = ctx if diff else None
+        t._out_idx = 0
+        t._version = args[0]._version if cls._view and isinstance(args[0], Tensor) else [0]
+        t._hooks = None
+        ctx._out_meta = ((out.shape, dt),)
+        to_save = ctx._to_save
+        if to_save:
+            packed = []
+            for item in to_save:
+                if item is None:
+                    packed.append((2, None, None, None))
+                    continue
+                i = 0
+                for r in raw:
+                    if item is r:
+                        a = args[i]
+                        if isinstance(a, Tensor):
+                            v = a._version
+                            packed.append((0, a, v, v[0]))
+                            break
+                    i += 1
+                else:
+                    if item is out:
+                        if diff:
+                            v = t._version
+                            packed.append((1, (0, out), v, v[0]))
+                        else:
+                            packed.append((2, out, None, None))
+                    else:
+                        packed.append((2, item._data if isinstance(item, Tensor) else item,
+                                       None, None))
+            ctx._saved = packed
+            ctx._to_save = ()                   # (a del would unshare the dict keys)
+        return t
 
     @classmethod
     def _apply(cls, *args):
-        # The hot path of every op: one pass over args, no generator expressions.
-        ctx = object.__new__(cls)
+        # The general path (also what observers wrap): any Function, any outputs.
+        ctx = _new(cls)
         record = False
+        needs = nxt = None
         if cls._raw:
             raw = []
             for a in args:
@@ -153,69 +298,7 @@ class Function:
                         break
             with grad_mode.no_grad():
                 out = cls.forward(ctx, *args)
-        single = not isinstance(out, tuple)
-        if single:
-            if type(out) is not np.ndarray:
-                o = out._data if isinstance(out, Tensor) else out
-                outs = (np.asarray(o) if isinstance(o, np.generic) else o,)
-            else:
-                outs = (out,)
-        else:
-            # numpy ufuncs on 0-d arrays return numpy scalars: keep every output an ndarray
-            outs = tuple(np.asarray(o) if isinstance(o, np.generic) else
-                         o._data if isinstance(o, Tensor) else o for o in out)
-        if not record:
-            if single and type(outs[0]) is np.ndarray:
-                t = Tensor._make(outs[0])
-                if cls._view and isinstance(args[0], Tensor):
-                    t._version = args[0]._version
-                return t
-            res = [Tensor._make(o) if isinstance(o, np.ndarray) else o for o in outs]
-            if cls._view and isinstance(args[0], Tensor):
-                res[0]._version = args[0]._version
-            return res[0] if single else tuple(res)
-
-        needs, nxt, meta = [], [], []
-        for a in args:
-            if isinstance(a, Tensor) and a._requires_grad:
-                needs.append(True)
-                fn = a.grad_fn
-                nxt.append((fn, a._out_idx) if fn is not None else (a, 0))
-                d = a._data
-                meta.append((d.shape, d.dtype))
-            else:
-                needs.append(False)
-                nxt.append(None)
-                meta.append(None)
-        ctx.needs_input_grad = tuple(needs)
-        ctx._next = tuple(nxt)
-        ctx._in_meta = tuple(meta)
-        ctx._seq = next(_seq)
-        non_diff = ()
-        nd_objs = ctx._non_diff_objs
-        if nd_objs:
-            raw_out = (out,) if single else out
-            non_diff = tuple(i for i, o in enumerate(raw_out) if any(o is x for x in nd_objs))
-            ctx._non_diff = non_diff
-        results = []
-        out_meta = []
-        for i, o in enumerate(outs):
-            if not isinstance(o, np.ndarray):
-                results.append(o)
-                out_meta.append(None)
-                continue
-            diff = o.dtype.kind == "f" and i not in non_diff
-            results.append(Tensor._make(o, diff, ctx if diff else None, i))
-            out_meta.append((o.shape, o.dtype))
-        ctx._out_meta = tuple(out_meta)
-        if cls._view and isinstance(args[0], Tensor):
-            results[0]._version = args[0]._version
-        if ctx._to_save:
-            ctx._saved = _pack_saved(ctx._to_save, args, outs, out, results, cls._raw)
-            del ctx._to_save
-        if observer is not None and hasattr(observer, "on_node"):
-            observer.on_node(ctx)
-        return results[0] if single else tuple(results)
+        return _finish(cls, ctx, args, out, record, needs, nxt)
 
     # ---- backward (called by the engine) ----------------------------------------
     def _call_backward(self, grads, create_graph: bool):
@@ -241,6 +324,80 @@ class Function:
                 if isinstance(r, Tensor):
                     return tuple(r._data if isinstance(r, Tensor) else r for r in res)
         return res
+
+
+def _finish(cls, ctx, args, out, record, needs, nxt):
+    """Wrap forward's result(s) in Tensors and, when recording, make ctx the graph node."""
+    single = not isinstance(out, tuple)
+    if single:
+        if type(out) is not np.ndarray:
+            o = out._data if isinstance(out, Tensor) else out
+            outs = (np.asarray(o) if isinstance(o, np.generic) else o,)
+        else:
+            outs = (out,)
+    else:
+        # numpy ufuncs on 0-d arrays return numpy scalars: keep every output an ndarray
+        outs = tuple(np.asarray(o) if isinstance(o, np.generic) else
+                     o._data if isinstance(o, Tensor) else o for o in out)
+    if not record:
+        if single and type(outs[0]) is np.ndarray:
+            t = Tensor._make(outs[0])
+            if cls._view and isinstance(args[0], Tensor):
+                t._version = args[0]._version
+            return t
+        res = [Tensor._make(o) if isinstance(o, np.ndarray) else o for o in outs]
+        if cls._view and isinstance(args[0], Tensor):
+            res[0]._version = args[0]._version
+        return res[0] if single else tuple(res)
+
+    if needs is None:
+        needs, nxt = [], []
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                needs.append(True)
+                fn = a.grad_fn
+                nxt.append((fn, a._out_idx) if fn is not None else (a, 0))
+            else:
+                needs.append(False)
+                nxt.append(None)
+    ctx.needs_input_grad = tuple(needs)
+    ctx._next = tuple(nxt)
+    non_diff = ()
+    nd_objs = ctx._non_diff_objs
+    if nd_objs:
+        raw_out = (out,) if single else out
+        non_diff = tuple(i for i, o in enumerate(raw_out) if any(o is x for x in nd_objs))
+        ctx._non_diff = non_diff
+    results = []
+    out_meta = []
+    for i, o in enumerate(outs):
+        if not isinstance(o, np.ndarray):
+            results.append(o)
+            out_meta.append(None)
+            continue
+        diff = o.dtype.kind == "f" and i not in non_diff
+        results.append(Tensor._make(o, diff, ctx if diff else None, i))
+        out_meta.append((o.shape, o.dtype))
+    ctx._out_meta = tuple(out_meta)
+    if cls._view and isinstance(args[0], Tensor):
+        results[0]._version = args[0]._version
+    if ctx._to_save:
+        ctx._saved = _pack_saved(ctx._to_save, args, outs, out, results, cls._raw)
+        del ctx._to_save
+    if observer is not None and hasattr(observer, "on_node"):
+        observer.on_node(ctx)
+    return results[0] if single else tuple(results)
+
+
+def _edge_meta(e):
+    """(shape, dtype) of the tensor an edge leads to (None for an input without grad)."""
+    if e is None:
+        return None
+    node = e[0]
+    if isinstance(node, Tensor):
+        d = node._data
+        return d.shape, d.dtype
+    return node._out_meta[e[1]]
 
 
 def _pack_saved(items, args, outs, raw_out, results, raw):

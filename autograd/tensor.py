@@ -9,6 +9,8 @@ import weakref
 
 import numpy as np
 
+_asarray = np.asarray
+
 from . import dtypes as _dt
 from . import grad_mode
 
@@ -571,23 +573,56 @@ class Tensor:
         return t
 
     # ---- operators --------------------------------------------------------------------
-    # the hot path: straight to promotion/broadcast and the primitive
+    # The hot path: Tensor (op) Tensor of one dtype and shape, and float Tensor (op) Python
+    # number (the number becomes a 0-d array of the tensor's dtype: torch's promotion, no
+    # float64 drift), go straight to the primitive; the rest through promotion/broadcast.
     def __add__(self, o):
+        d = self._data
+        if type(o) is Tensor:
+            od = o._data
+            if od.dtype is d.dtype and od.shape == d.shape:
+                return _Add.apply(self, o)
+        elif (type(o) is float or type(o) is int) and d.dtype.kind == "f":
+            return _Add.apply(self, _asarray(o, d.dtype))
         return _Add.apply(*_prepare("add", self, o))
 
     def __radd__(self, o):
+        d = self._data
+        if (type(o) is float or type(o) is int) and d.dtype.kind == "f":
+            return _Add.apply(_asarray(o, d.dtype), self)
         return _Add.apply(*_prepare("add", o, self))
 
     def __sub__(self, o):
+        d = self._data
+        if d.dtype.kind == "f":
+            if type(o) is Tensor:
+                od = o._data
+                if od.dtype is d.dtype and od.shape == d.shape:
+                    return _Sub.apply(self, o)
+            elif type(o) is float or type(o) is int:
+                return _Sub.apply(self, _asarray(o, d.dtype))
         return _ops.sub(self, o)
 
     def __rsub__(self, o):
+        d = self._data
+        if (type(o) is float or type(o) is int) and d.dtype.kind == "f":
+            return _Sub.apply(_asarray(o, d.dtype), self)
         return _ops.sub(o, self)
 
     def __mul__(self, o):
+        d = self._data
+        if type(o) is Tensor:
+            od = o._data
+            if od.dtype is d.dtype and od.shape == d.shape:
+                return _Mul.apply(self, o)
+        elif (type(o) is float or type(o) is int) and d.dtype.kind == "f":
+            return _Mul.apply(self, _asarray(o, d.dtype))
         return _Mul.apply(*_prepare("mul", self, o))
 
     def __rmul__(self, o):
+        d = self._data
+        if (type(o) is float or type(o) is int) and d.dtype.kind == "f":
+            return _Mul.apply(_asarray(o, d.dtype), self)
         return _Mul.apply(*_prepare("mul", o, self))
 
     def __truediv__(self, o):
@@ -844,7 +879,7 @@ def _format_tensor(t: Tensor) -> str:
 
 
 from . import ops as _ops  # noqa: E402  (ops build on Tensor)
-from .ops.elementwise import Add as _Add, Mul as _Mul  # noqa: E402
+from .ops.elementwise import Add as _Add, Mul as _Mul, Sub as _Sub  # noqa: E402
 from .ops._util import prepare as _prepare  # noqa: E402
 
 

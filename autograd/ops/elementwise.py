@@ -42,7 +42,7 @@ class Sub(_Prim):
 class Mul(_Prim):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx._to_save = (a, b)               # = ctx.save_for_backward(a, b)
         return np.multiply(a, b)
 
     @staticmethod
@@ -123,10 +123,16 @@ class Pow(_Prim):
 
 def _unary(name, fwd, bwd, save="x"):
     """Make a unary primitive; bwd(g, x_or_out) is written with array/Tensor-agnostic code."""
-    def forward(ctx, x):
-        out = fwd(x)
-        ctx.save_for_backward(x if save == "x" else out)
-        return out
+    # ctx._to_save = (...) is what save_for_backward does (one call less on the hot path)
+    if save == "x":
+        def forward(ctx, x):
+            ctx._to_save = (x,)
+            return fwd(x)
+    else:
+        def forward(ctx, x):
+            out = fwd(x)
+            ctx._to_save = (out,)
+            return out
 
     def backward(ctx, g):
         s, = ctx.saved_tensors
@@ -150,14 +156,30 @@ Abs = _unary("Abs", np.abs, lambda g, x: g * U.sign(x))
 Sin = _unary("Sin", np.sin, lambda g, x: g * U.cos(x))
 Cos = _unary("Cos", np.cos, lambda g, x: -g * U.sin(x))
 Tan = _unary("Tan", np.tan, lambda g, out: g * (out * out + 1.0), save="out")
-Tanh = _unary("Tanh", np.tanh, lambda g, out: g * (1.0 - out * out), save="out")
+def _tanh_bwd(g, out):
+    if type(g) is np.ndarray and type(out) is np.ndarray and g.shape == out.shape and out.ndim:
+        t = np.multiply(out, out)           # in place: a third of the allocations
+        np.subtract(1.0, t, out=t)
+        np.multiply(g, t, out=t)
+        return t
+    return g * (1.0 - out * out)
+
+
+Tanh = _unary("Tanh", np.tanh, _tanh_bwd, save="out")
 Sinh = _unary("Sinh", np.sinh, lambda g, x: g * _cosh(x))
 Cosh = _unary("Cosh", np.cosh, lambda g, x: g * _sinh(x))
 Atan = _unary("Atan", np.arctan, lambda g, x: g / (x * x + 1.0))
 Asin = _unary("Asin", np.arcsin, lambda g, x: g / _sqrt(1.0 - x * x))
 Acos = _unary("Acos", np.arccos, lambda g, x: -g / _sqrt(1.0 - x * x))
-Sigmoid = _unary("Sigmoid", lambda x: _sigmoid(x), lambda g, out: g * out * (1.0 - out),
-                 save="out")
+def _sigmoid_bwd(g, out):
+    if type(g) is np.ndarray and type(out) is np.ndarray and g.shape == out.shape and out.ndim:
+        u = np.multiply(g, out)             # (g * out) * (1 - out), one buffer fewer
+        np.multiply(u, np.subtract(1.0, out), out=u)
+        return u
+    return g * out * (1.0 - out)
+
+
+Sigmoid = _unary("Sigmoid", lambda x: _sigmoid(x), _sigmoid_bwd, save="out")
 Relu = _unary("Relu", lambda x: np.maximum(x, 0), lambda g, out: U.where(out > 0, g, 0.0),
               save="out")
 
@@ -381,7 +403,11 @@ def square(input):
 
 
 def _float_unary(cls, name):
+    apply = cls.apply
+
     def f(input):
+        if type(input) is Tensor and input._data.dtype.kind == "f":
+            return apply(input)             # the hot path
         x = U.as_tensor_arg(input)
         if x._data.dtype.kind != "f":
             x = to_dtype(x, _dt.default_np())
