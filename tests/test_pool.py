@@ -121,6 +121,9 @@ def _x64(*shape, seed=0):
 
 @pytest.mark.parametrize("fn", [
     lambda a: F.max_pool2d(a, 3, 2, 1, ceil_mode=True),
+    lambda a: F.max_pool2d(a, 2),                       # 2x2 fast path, window codes, odd size
+    lambda a: F.max_pool2d(a, 2, return_indices=True)[0],
+    lambda a: F.avg_pool2d(a, 2),
     lambda a: F.max_pool2d(a, 2, 1, 0, dilation=2),
     lambda a: F.max_pool1d(a[0], 2, ceil_mode=True),
     lambda a: F.max_pool3d(a.unsqueeze(0), (1, 2, 2), 1),
@@ -167,6 +170,43 @@ def test_nan_propagates_and_general_kernel_agrees_with_fast_path():
     a = F.avg_pool2d(xt[1:], 2).detach().numpy()
     b = F.avg_pool2d(xt[1:], 2, ceil_mode=True, divisor_override=4).detach().numpy()
     np.testing.assert_array_equal(a, b)
+
+
+def test_fast_path_backward_ties_nan_odd_sizes():
+    # 2x2 fast path, with and without returned indices (then kept for backward only)
+    rng = np.random.default_rng(7)
+    for dt in (np.float32, np.float64):
+        x = rng.integers(-2, 3, (2, 3, 7, 9)).astype(dt)                # many ties
+        x[0, 0, 1, 1] = np.nan
+        x[1, 2, 0, 0] = x[1, 2, 0, 1] = np.nan
+        x[1, 1, 2, 3] = x[1, 1, 3, 3] = np.nan
+        g = rng.standard_normal((2, 3, 3, 4)).astype(dt)
+        ro, ri = ref_pool(x, 2, [2, 2], [2, 2], [0, 0], [1, 1], False, "max")
+        nan_at = np.isnan(x).reshape(6, 63)
+        for b in range(6):                      # torch: the last NaN of a window wins
+            for q in range(12):
+                oh, ow = divmod(q, 4)
+                win = [(2 * oh + i) * 9 + 2 * ow + j for i in (0, 1) for j in (0, 1)]
+                nans = [p for p in win if nan_at[b, p]]
+                if nans:
+                    ri.reshape(6, 12)[b, q] = nans[-1]
+        exp = np.zeros((6, 63), dt)
+        for b in range(6):
+            for q in range(12):
+                exp[b, ri.reshape(6, 12)[b, q]] += g.reshape(6, 12)[b, q]
+        for ret in (False, True):
+            xt = autograd.tensor(x, requires_grad=True)
+            r = F.max_pool2d(xt, 2, return_indices=ret)
+            out = r[0] if ret else r
+            if ret:
+                np.testing.assert_array_equal(r[1].detach().numpy(), ri)
+            assert out.dtype == dt
+            np.testing.assert_array_equal(out.detach().numpy(), np.where(
+                np.isnan(np.take_along_axis(x.reshape(6, 63), ri.reshape(6, 12), 1)),
+                np.nan, ro.reshape(6, 12)).reshape(ro.shape))
+            out.backward(autograd.tensor(g))
+            assert xt.grad.dtype == dt
+            np.testing.assert_array_equal(xt.grad.detach().numpy(), exp.reshape(x.shape))
 
 
 def test_fast_path_backward_matches_general():

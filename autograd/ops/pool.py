@@ -13,6 +13,7 @@ gradients of any order stay inside this file.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -122,63 +123,80 @@ def _out_shape(bshape, plan):
     return bshape + plan.out_sp[3 - plan.nsp:]
 
 
+_NO_TAB = np.empty(0, np.int64)
+_NO_IDX3 = np.empty((0, 0, 0), np.int64)
+_NO_IDX4 = np.empty((0, 0, 0, 0), np.int64)
+_NO_DIV = {}
+
+
+def _no_div(dtype):
+    d = _NO_DIV.get(dtype)
+    if d is None:
+        d = _NO_DIV[dtype] = np.empty((0, 0, 0), dtype)
+    return d
+
+
 def _max_forward(x, plan):
+    """(out, int64 indices), allocated in their final shapes (not views: the engine keeps a
+    returned gradient as .grad without copying only when it owns its memory)."""
     bshape, B = _split(x.shape, plan)
     xc = np.ascontiguousarray(x)
+    oshape = _out_shape(bshape, plan)
+    out = np.empty(oshape, x.dtype)
+    idx = np.empty(oshape, np.int64)
     if plan.fast:
         H, W = plan.in_sp[1:]
-        out = np.empty((B, H // 2, W // 2), x.dtype)
-        idx = np.empty((B, H // 2, W // 2), np.int64)
-        K.max_pool_2x2_fwd(xc.reshape(B, H, W), out, idx)
+        OH, OW = H // 2, W // 2
+        K.pool_2x2(xc.reshape(B, H, W), out.reshape(B, OH, OW), idx.reshape(B, OH, OW), K.MAX)
     else:
-        out = np.empty((B,) + plan.out_sp, x.dtype)
-        idx = np.empty((B,) + plan.out_sp, np.int64)
         lo, cnt, dil = plan.lo, plan.cnt, plan.dil
-        K.max_pool_fwd(xc.reshape((B,) + plan.in_sp), out, idx, lo[0], cnt[0], lo[1], cnt[1],
-                       lo[2], cnt[2], dil[0], dil[1], dil[2])
-    oshape = _out_shape(bshape, plan)
-    return out.reshape(oshape), idx.reshape(oshape)
+        K.pool_fwd(xc.reshape((B,) + plan.in_sp), out.reshape((B,) + plan.out_sp),
+                   idx.reshape((B,) + plan.out_sp), lo[0], cnt[0], lo[1], cnt[1], lo[2],
+                   cnt[2], dil[0], dil[1], dil[2], plan.div(x.dtype), x.dtype.type(0), K.MAX)
+    return out, idx
 
 
 def _avg_forward(x, plan):
     bshape, B = _split(x.shape, plan)
     xc = np.ascontiguousarray(x)
+    out = np.empty(_out_shape(bshape, plan), x.dtype)
     if plan.fast:
         H, W = plan.in_sp[1:]
-        out = np.empty((B, H // 2, W // 2), x.dtype)
-        K.avg_pool_2x2_fwd(xc.reshape(B, H, W), out)
+        K.pool_2x2(xc.reshape(B, H, W), out.reshape(B, H // 2, W // 2), _NO_IDX3, K.AVG)
     else:
-        out = np.empty((B,) + plan.out_sp, x.dtype)
         lo, cnt, dil = plan.lo, plan.cnt, plan.dil
-        K.avg_pool_fwd(xc.reshape((B,) + plan.in_sp), out, lo[0], cnt[0], lo[1], cnt[1],
-                       lo[2], cnt[2], dil[0], dil[1], dil[2], plan.div(x.dtype),
-                       x.dtype.type(0))
-    return out.reshape(_out_shape(bshape, plan))
+        K.pool_fwd(xc.reshape((B,) + plan.in_sp), out.reshape((B,) + plan.out_sp), _NO_IDX4,
+                   lo[0], cnt[0], lo[1], cnt[1], lo[2], cnt[2], dil[0], dil[1], dil[2],
+                   plan.div(x.dtype), x.dtype.type(0), K.AVG)
+    return out
 
 
 def _avg_adjoint(g, plan, x_shape):
     bshape, B = _split(x_shape, plan)
     gc = np.ascontiguousarray(g)
+    gx = np.empty(x_shape, g.dtype)
     if plan.fast:
         H, W = plan.in_sp[1:]
-        gx = np.empty((B, H, W), g.dtype)
-        K.avg_pool_2x2_bwd(gc.reshape(B, H // 2, W // 2), gx)
+        K.avg_pool_2x2_bwd(gc.reshape(B, H // 2, W // 2), gx.reshape(B, H, W))
     else:
-        gx = np.empty((B,) + plan.in_sp, g.dtype)
+        D, H, W = plan.in_sp
         lo, cnt, dil = plan.lo, plan.cnt, plan.dil
-        K.avg_pool_bwd(gc.reshape((B,) + plan.out_sp), gx, lo[0], cnt[0], lo[1], cnt[1],
-                       lo[2], cnt[2], dil[0], dil[1], dil[2], plan.div(g.dtype))
-    return gx.reshape(x_shape)
+        K.pool_bwd(gc.reshape((B,) + plan.out_sp), _NO_IDX4, gx.reshape(B, D * H * W),
+                   lo[0], cnt[0], lo[1], cnt[1], lo[2], cnt[2], dil[0], dil[1], dil[2],
+                   plan.div(g.dtype), H, W, K.AVG)
+    return gx
 
 
 def _scatter(g, idx, x_shape, B):
-    P = int(np.prod(x_shape)) // B if B else 0
-    gx = np.empty((B, P), g.dtype)
+    P = math.prod(x_shape) // B if B else 0
+    gx = np.empty(x_shape, g.dtype)
     if B and P:
         Q = g.size // B
-        K.scatter_add_planes(np.ascontiguousarray(g).reshape(B, Q),
-                             np.ascontiguousarray(idx).reshape(B, Q), gx)
-    return gx.reshape(x_shape)
+        K.pool_bwd(np.ascontiguousarray(g).reshape(B, 1, 1, Q),
+                   np.ascontiguousarray(idx).reshape(B, 1, 1, Q), gx.reshape(B, P),
+                   _NO_TAB, _NO_TAB, _NO_TAB, _NO_TAB, _NO_TAB, _NO_TAB, 1, 1, 1,
+                   _no_div(g.dtype), 1, 1, K.MAX)
+    return gx
 
 
 def _gather(x, idx, B):
@@ -188,28 +206,35 @@ def _gather(x, idx, B):
     return np.take_along_axis(x.reshape(B, -1), idx.reshape(B, Q), 1).reshape(idx.shape)
 
 
+def _raw(a):
+    return a._data if isinstance(a, Tensor) else a
+
+
 class _Prim(Function):
     _raw = True
 
 
 class MaxPool(_Prim):
-    """(out, indices) of max pooling the last plan.nsp dims of x."""
+    """Max pooling of the last plan.nsp dims of x: (out, indices), or out alone when
+    want_idx is False (indices then kept for backward only)."""
 
     @staticmethod
-    def forward(ctx, x, plan):
+    def forward(ctx, x, plan, want_idx=True):
         out, idx = _max_forward(x, plan)
         ctx.save_for_backward(idx)
         ctx.meta = (x.shape, _split(x.shape, plan)[1])
-        ctx.mark_non_differentiable(idx)
-        return out, idx
+        if want_idx:
+            ctx.mark_non_differentiable(idx)
+            return out, idx
+        return out
 
     @staticmethod
     def backward(ctx, g, g_idx=None):
-        idx, = ctx.saved_tensors
+        idx = _raw(ctx.saved_tensors[0])
         x_shape, B = ctx.meta
         if isinstance(g, Tensor):
-            return PlaneScatter.apply(g, idx, x_shape, B), None
-        return _scatter(g, idx, x_shape, B), None
+            return PlaneScatter.apply(g, idx, x_shape, B), None, None
+        return _scatter(g, idx, x_shape, B), None, None
 
 
 class PlaneScatter(_Prim):
@@ -283,12 +308,12 @@ class MaxUnpool(_Prim):
     @staticmethod
     def forward(ctx, x, idx, out_shape, B):
         ctx.meta = (idx, B)
-        out = np.zeros((B, int(np.prod(out_shape)) // max(B, 1)), x.dtype)
+        out = np.zeros(out_shape, x.dtype)      # not a view: see _max_forward
         if B:
             Q = x.size // B
-            np.put_along_axis(out, np.ascontiguousarray(idx).reshape(B, Q),
+            np.put_along_axis(out.reshape(B, -1), np.ascontiguousarray(idx).reshape(B, Q),
                               np.ascontiguousarray(x).reshape(B, Q), 1)
-        return out.reshape(out_shape)
+        return out
 
     @staticmethod
     def backward(ctx, g):

@@ -147,8 +147,8 @@ def _plan(fn, x, nsp, kernel_size, stride, padding, dilation, ceil_mode, kind,
 def _max_pool(fn, nsp, input, kernel_size, stride, padding, dilation, ceil_mode,
               return_indices):
     plan = _plan(fn, input, nsp, kernel_size, stride, padding, dilation, ceil_mode, "max")
-    out, idx = P.MaxPool.apply(input, plan)
-    return (out, idx) if return_indices else out
+    # without return_indices the primitive has one output (the engine's fast path)
+    return P.MaxPool.apply(input, plan, bool(return_indices))
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -291,8 +291,8 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
 
 
 def _adaptive_max(fn, nsp, input, output_size, return_indices):
-    out, idx = P.MaxPool.apply(input, _adaptive_plan(fn, input, nsp, output_size))
-    return (out, idx) if return_indices else out
+    return P.MaxPool.apply(input, _adaptive_plan(fn, input, nsp, output_size),
+                           bool(return_indices))
 
 
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
