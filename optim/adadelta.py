@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import (Optimizer, _add_l1, _bump, _check_lr, _fma_, _incr_step, _new_step,
-                        _regularized_grad, _to_scalar, _zeros_like)
+from .optimizer import (Optimizer, _add_l1, _bump, _check_lr, _check_nonneg, _fma_, _incr_step,
+                        _new_step, _regularized_grad, _to_scalar, _zeros_like)
 
 __all__ = ["Adadelta"]
 
@@ -28,21 +28,16 @@ class Adadelta(Optimizer):
         _check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonneg("epsilon", eps)
+        _check_nonneg("weight_decay", weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, _add_l1(defaults, l1_weight_decay))
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+        self._setdefault_groups(foreach=None, maximize=False, differentiable=False,
+                                capturable=False)
 
     def step(self, closure=None):
         return self._run_step(closure, self._update)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import (Optimizer, _add_l1, _bump, _check_lr, _fma_, _incr_step, _lerp_,
-                        _new_step, _regularized_grad, _to_scalar, _zeros_like)
+from .optimizer import (Optimizer, _add_l1, _bump, _check_lr, _check_nonneg, _fma_, _incr_step,
+                        _lerp_, _new_step, _regularized_grad, _to_scalar, _zeros_like)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -30,14 +30,12 @@ class Adam(Optimizer):
                  differentiable=False, fused=None, decoupled_weight_decay=False,
                  l1_weight_decay=0):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonneg("epsilon", eps)
         if not 0.0 <= _to_scalar(betas[0]) < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= _to_scalar(betas[1]) < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonneg("weight_decay", weight_decay)
         betas = tuple(map(_to_scalar, betas))
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
@@ -47,14 +45,8 @@ class Adam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
+        self._setdefault_groups(amsgrad=False, maximize=False, foreach=None, capturable=False,
+                                differentiable=False, decoupled_weight_decay=False, fused=None)
 
     def step(self, closure=None):
         return self._run_step(closure, self._update)

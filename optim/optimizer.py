@@ -171,6 +171,13 @@ class Optimizer:
         self.__dict__.setdefault("_optimizer_step_pre_hooks", OrderedDict())
         self.__dict__.setdefault("_optimizer_step_post_hooks", OrderedDict())
 
+    def _setdefault_groups(self, **defaults: Any) -> None:
+        """Give every param group the keys it lacks (groups unpickled from an older version);
+        for subclasses' ``__setstate__``."""
+        for group in self.param_groups:
+            for key, value in defaults.items():
+                group.setdefault(key, value)
+
     def __repr__(self) -> str:
         s = self.__class__.__name__ + " ("
         for i, group in enumerate(self.param_groups):
@@ -395,6 +402,13 @@ def _check_lr(lr):
         raise ValueError("Tensor lr must be 1-element")
     if not 0.0 <= _to_scalar(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_nonneg(label: str, value) -> None:
+    """torch's ``if not 0.0 <= value: raise ValueError(f"Invalid {label} value: ...")`` (NaN
+    fails too)."""
+    if not 0.0 <= value:
+        raise ValueError(f"Invalid {label} value: {value}")
 
 
 def _add_l1(defaults: dict, l1_weight_decay: float) -> dict:

@@ -43,12 +43,8 @@ class SGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
+        self._setdefault_groups(nesterov=False, maximize=False, foreach=None,
+                                differentiable=False, fused=None)
 
     def step(self, closure=None):
         return self._run_step(closure, self._update)

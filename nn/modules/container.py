@@ -294,6 +294,25 @@ def _as_param(value):
     return value
 
 
+def _param_entries_repr(items) -> str:
+    """ParameterList / ParameterDict ``extra_repr``: one line per ``(key, value)`` entry."""
+    lines = []
+    for k, p in items:
+        if isinstance(p, Tensor):
+            size_str = "x".join(str(s) for s in p.size())
+            kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+            lines.append(f"  ({k}): {kind} containing: [{p.type()} of size {size_str}]")
+        else:
+            lines.append(f"  ({k}): Object of type: {type(p).__name__}")
+    return "\n".join(lines)
+
+
+def _param_container_repr(module: Module) -> str:
+    """ParameterList / ParameterDict ``__repr__``: the entries, no child modules."""
+    body = module.extra_repr()
+    return module._get_name() + ("(\n" + body + "\n)" if body else "()")
+
+
 class ParameterList(Module):
     """A list of Parameters, registered as "0", "1", ... (torch.nn.ParameterList)."""
 
@@ -344,19 +363,10 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        lines = []
-        for k, p in enumerate(self):
-            if isinstance(p, Tensor):
-                size_str = "x".join(str(s) for s in p.size())
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.type()} of size {size_str}]")
-            else:
-                lines.append(f"  ({k}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
+        return _param_entries_repr(enumerate(self))
 
     def __repr__(self) -> str:
-        body = self.extra_repr()
-        return self._get_name() + ("(\n" + body + "\n)" if body else "()")
+        return _param_container_repr(self)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterList is not callable")
@@ -422,19 +432,10 @@ class ParameterDict(Module):
             self[k] = v
 
     def extra_repr(self) -> str:
-        lines = []
-        for k, p in self.items():
-            if isinstance(p, Tensor):
-                size_str = "x".join(str(s) for s in p.size())
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.type()} of size {size_str}]")
-            else:
-                lines.append(f"  ({k}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
+        return _param_entries_repr(self.items())
 
     def __repr__(self) -> str:
-        body = self.extra_repr()
-        return self._get_name() + ("(\n" + body + "\n)" if body else "()")
+        return _param_container_repr(self)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict is not callable")

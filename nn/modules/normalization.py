@@ -21,6 +21,28 @@ def _npd(dtype):
     return _dt.to_numpy_dtype(dtype)
 
 
+def _init_affine(module: Module, affine: bool, shape: tuple, dtype, bias: bool) -> None:
+    """Register ``weight`` and ``bias`` Parameters of ``shape`` (``bias`` None when not
+    ``bias``), or both as None when not ``affine``."""
+    if affine:
+        module.weight = Parameter(np.empty(shape, dtype))
+        if bias:
+            module.bias = Parameter(np.empty(shape, dtype))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(module: Module, affine: bool) -> None:
+    """weight ones, bias zeros (when present)."""
+    if affine:
+        init.ones_(module.weight)
+        if module.bias is not None:
+            init.zeros_(module.bias)
+
+
 class _NormBase(Module):
     """Shared state of batch / instance norm: weight, bias, running_mean, running_var,
     num_batches_tracked (buffers present only with track_running_stats)."""
@@ -37,15 +59,7 @@ class _NormBase(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         d = _npd(dtype)
-        if affine:
-            self.weight = Parameter(np.empty((num_features,), d))
-            if bias:
-                self.bias = Parameter(np.empty((num_features,), d))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _init_affine(self, affine, (num_features,), d, bias)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor._make(np.zeros((num_features,), d)))
             self.register_buffer("running_var", Tensor._make(np.ones((num_features,), d)))
@@ -67,10 +81,7 @@ class _NormBase(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.affine)
 
     def _check_input_dim(self, input):
         raise NotImplementedError
@@ -183,23 +194,11 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        d = _npd(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(np.empty(self.normalized_shape, d))
-            if bias:
-                self.bias = Parameter(np.empty(self.normalized_shape, d))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _init_affine(self, elementwise_affine, self.normalized_shape, _npd(dtype), bias)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.elementwise_affine)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -221,23 +220,11 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        d = _npd(dtype)
-        if affine:
-            self.weight = Parameter(np.empty((num_channels,), d))
-            if bias:
-                self.bias = Parameter(np.empty((num_channels,), d))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _init_affine(self, affine, (num_channels,), _npd(dtype), bias)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.affine)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
