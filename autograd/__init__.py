@@ -43,6 +43,29 @@ if not _BLAS_THREADS_FROM_USER and "numpy" in _sys.modules:
     except Exception:       # best effort: a BLAS without the call keeps its threads
         pass
 
+
+def _keep_freed_memory() -> bool:
+    """glibc returns freed blocks over 128 KiB-ish to the OS (mmap threshold, heap trimming);
+    every training step then re-faults its activations in, and page faults are expensive in
+    these VMs (LeNet conv1 forward: 1.12 ms -> 0.29 ms with this). Keep blocks up to 32 MiB
+    in the heap and trim it only past 1 GiB free. Skipped when the user tunes malloc through
+    MALLOC_* variables, or sets AUTOGRAD_KEEP_FREED_MEMORY=0."""
+    if _os.environ.get("AUTOGRAD_KEEP_FREED_MEMORY", "1") == "0":
+        return False
+    if any(k.startswith("MALLOC_") for k in _os.environ) or not _sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        ok = libc.mallopt(m_trim_threshold, 1 << 30) == 1
+        return ok and libc.mallopt(m_mmap_threshold, 32 << 20) == 1
+    except (OSError, AttributeError):   # not glibc (musl, ...): nothing to tune
+        return False
+
+
+_MALLOC_TUNED = _keep_freed_memory()
+
 from . import dtypes as _dtypes  # noqa: E402
 from .dtypes import (dtype, float16, float32, float64, uint8, int8, int16, int32, int64,  # noqa
                      get_default_dtype, set_default_dtype, promote_types)
