@@ -187,10 +187,9 @@ def _weight_of(ins, x_ndim):
 
 
 def _rule_conv(ins, outs, needs, node):
-    x = ins[0]
-    if x is None:
-        return None
-    w = _weight_of(ins, len(x))
+    # x itself is not needed (a first layer's input has no gradient, so a backward node
+    # knows no shape for it): MACs = output elements x weight elements per output channel
+    w = _weight_of(ins, len(outs[0]))
     if w is None:
         return None
     macs = _numel(outs[0]) * _numel(w[1:])
@@ -352,8 +351,12 @@ class FlopCounter:
         # ops a create_graph backward runs (the backward rule already counts those)
         if cls._raw and not self._in_bwd:
             outs = _out_tensors(out)
-            c = op_cost(cls, _shapes_of(args), [tuple(o._data.shape) for o in outs])
+            node = _new_node(cls, outs)
+            c = op_cost(cls, _shapes_of(args), [tuple(o._data.shape) for o in outs],
+                        node.needs_input_grad if node is not None else (), node)
             self.fwd += c
+            if node is not None:        # backward counts from the forward's full shapes
+                node._cost = c
             self.by_op[cls.__name__] = self.by_op.get(cls.__name__, 0) + c.mm_flops
         return out
 

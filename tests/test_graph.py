@@ -270,3 +270,22 @@ def test_html_big_graph_without_modules_starts_banded_and_modules_sort_naturally
     assert graph._mod_key("blocks.2") < graph._mod_key("blocks.10")
     assert sorted(["b.10", "b", "b.2.fc", "b.2"], key=graph._mod_key) == ["b", "b.2", "b.2.fc",
                                                                           "b.10"]
+
+
+def test_flop_counter_lenet_train_step_closed_form():
+    """A first conv layer's input needs no gradient: its backward node still counts dW."""
+    model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                          nn.Linear(84, 10))
+    N = 4
+    conv1 = N * 6 * 28 * 28 * 25          # MACs
+    conv2 = N * 16 * 10 * 10 * 6 * 25
+    fc = N * (400 * 120 + 120 * 84 + 84 * 10)
+    with graph.FlopCounter() as cnt:
+        model(autograd.randn(N, 1, 28, 28)).sum().backward()
+    fwd = 2 * (conv1 + conv2 + fc)
+    bwd = 2 * (conv1 + 2 * conv2 + fc + fc)        # conv1: dW only; others dX and dW
+    assert cnt.get_total_flops() == fwd + bwd
+    counts = cnt.get_flop_counts()
+    assert counts["ConvNdBackward0"] == 2 * (conv1 + 2 * conv2)
