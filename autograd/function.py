@@ -222,7 +222,9 @@ class Function:
             t.grad = None
             t.grad_fn = None
             t._out_idx = 0
-            t._version = args[0]._version if cls._view and isinstance(args[0], Tensor) else [0]
+            t._version = [0]
+            if cls._view and isinstance(args[0], Tensor):
+                _share_view(t, cls, args)
             t._hooks = None
             return t
         # recorded, one ndarray output
@@ -240,7 +242,9 @@ class Function:
         t.grad = None
         t.grad_fn = ctx if diff else None
         t._out_idx = 0
-        t._version = args[0]._version if cls._view and isinstance(args[0], Tensor) else [0]
+        t._version = [0]
+        if cls._view and isinstance(args[0], Tensor):
+            _share_view(t, cls, args)
         t._hooks = None
         ctx._out_meta = ((out.shape, dt),)
         to_save = ctx._to_save
@@ -343,11 +347,11 @@ def _finish(cls, ctx, args, out, record, needs, nxt):
         if single and type(outs[0]) is np.ndarray:
             t = Tensor._make(outs[0])
             if cls._view and isinstance(args[0], Tensor):
-                t._version = args[0]._version
+                _share_view(t, cls, args)
             return t
         res = [Tensor._make(o) if isinstance(o, np.ndarray) else o for o in outs]
         if cls._view and isinstance(args[0], Tensor):
-            res[0]._version = args[0]._version
+            _share_view(res[0], cls, args)
         return res[0] if single else tuple(res)
 
     if needs is None:
@@ -380,13 +384,29 @@ def _finish(cls, ctx, args, out, record, needs, nxt):
         out_meta.append((o.shape, o.dtype))
     ctx._out_meta = tuple(out_meta)
     if cls._view and isinstance(args[0], Tensor):
-        results[0]._version = args[0]._version
+        _share_view(results[0], cls, args)
     if ctx._to_save:
         ctx._saved = _pack_saved(ctx._to_save, args, outs, out, results, cls._raw)
         del ctx._to_save
     if observer is not None and hasattr(observer, "on_node"):
         observer.on_node(ctx)
     return results[0] if single else tuple(results)
+
+
+def _share_view(t, cls, args):
+    """``t`` came from a view op on ``args[0]``: share its version counter and, when ``t``
+    really aliases its memory (not an advanced-index or reshape copy), remember the chain of
+    view ops from the root tensor, so an in-place op on ``t`` can rewire the root's graph
+    (PyTorch's CopySlices; see Tensor._inplace)."""
+    a = args[0]
+    ra = a._data
+    b = t._data.base
+    if b is None or not (b is ra or b is ra.base):
+        return                                      # a copy: its own version counter
+    t._version = a._version
+    step = (cls, args[1:])
+    src = getattr(a, "_view_src", None)
+    t._view_src = (a, (step,)) if src is None else (src[0], src[1] + (step,))
 
 
 def _edge_meta(e):

@@ -315,6 +315,10 @@ class Tensor:
         if recording and self._requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                f"operation ({op}).")
+        view_src = getattr(self, "_view_src", None) if recording else None
+        if view_src is not None and view_src[0]._requires_grad and view_src[0].grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               f"in-place operation ({op}).")
         if not recording:
             with grad_mode.no_grad():
                 out = fn(self, *args)
@@ -351,6 +355,8 @@ class Tensor:
             self.grad_fn = node
             self._out_idx = out._out_idx
             self._requires_grad = True
+            if view_src is not None:
+                _rewire_view_root(view_src, out)
         return self
 
     def _bump_version(self):
@@ -755,6 +761,23 @@ class _RemovableHandle:
 
 def _needs_graph(*ts) -> bool:
     return grad_mode.enabled and any(t._requires_grad for t in ts)
+
+
+def _rewire_view_root(view_src, new_view):
+    """An in-place op changed a view: the root tensor it aliases now holds, in the view's
+    positions, ``new_view`` (PyTorch's CopySlices). Its graph becomes IndexPut(old root,
+    new_view) at those positions, found by replaying the view ops on an array of positions."""
+    from .ops.indexing import IndexPut
+    root, steps = view_src
+    shape = root._data.shape
+    pos = np.arange(root._data.size).reshape(shape)
+    for cls, extra in steps:
+        pos = cls.forward(object.__new__(cls), pos, *extra)
+    old = Tensor._make(root._data, root._requires_grad, root.grad_fn, root._out_idx)
+    node = IndexPut.apply(old, new_view, np.unravel_index(pos, shape)).grad_fn
+    root.grad_fn = node
+    root._out_idx = 0
+    root._requires_grad = True
 
 
 def _check_inplace_result(self, out, op):

@@ -151,6 +151,63 @@ def test_inplace_graph_correct():
     assert y._version[0] == 2
 
 
+def test_inplace_on_view_rewires_base_graph():
+    """PyTorch's CopySlices: an in-place op on a view changes the base's graph too."""
+    a0 = np.arange(12.0).reshape(3, 4) / 7
+    a = leaf(a0)
+    y = a * 2.0
+    y[0].mul_(3.0)                      # row 0 of y is now 6a, the rest 2a
+    (y * y).sum().backward()
+    want = 8 * a0
+    want[0] = 72 * a0[0]
+    np.testing.assert_allclose(a.grad.numpy(), want)
+    np.testing.assert_allclose(y.detach().numpy()[0], 6 * a0[0])
+
+
+def test_inplace_on_view_chain_and_value_gradient():
+    a0, b0 = np.arange(12.0).reshape(3, 4) / 7, np.array([1.0, 2.0, 3.0])
+    a, b = leaf(a0), leaf(b0)
+    y = a * 1.0
+    y.t()[1].mul_(b)                    # column 1 of y scaled by b, through two views
+    (y ** 2).sum().backward()
+    want_a = 2 * a0
+    want_a[:, 1] = 2 * a0[:, 1] * b0 ** 2
+    np.testing.assert_allclose(a.grad.numpy(), want_a)
+    np.testing.assert_allclose(b.grad.numpy(), 2 * a0[:, 1] ** 2 * b0)
+
+
+def test_inplace_on_view_of_buffer_without_grad():
+    """buf[1].copy_(x): the buffer becomes part of the graph (as in PyTorch)."""
+    x = leaf([1.0, 2.0, 3.0, 4.0])
+    buf = autograd.zeros(3, 4, dtype=autograd.float64)
+    buf[1].copy_(x)
+    assert buf.requires_grad and buf.grad_fn is not None
+    (buf * buf).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x._data)
+
+
+def test_inplace_on_view_used_by_base_and_view():
+    a0 = np.arange(6.0).reshape(2, 3)
+    a = leaf(a0)
+    y = a * 1.0
+    v = y[1]
+    v.mul_(2.0)
+    (y.sum() + (v * v).sum()).backward()
+    want = np.ones_like(a0)
+    want[1] = 2 + 8 * a0[1]             # d/da1 of (2a1) + (2a1)^2
+    np.testing.assert_allclose(a.grad.numpy(), want)
+
+
+def test_inplace_on_view_of_leaf_raises_and_copies_are_not_views():
+    a = leaf([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="view of a leaf Variable"):
+        a[0].mul_(2.0)
+    x = autograd.arange(6.0)
+    x[2].add_(10.0)                     # a 0-d view aliases, as in PyTorch
+    x[[0, 1]].add_(10.0)                # advanced indexing copies: x unchanged there
+    np.testing.assert_allclose(x.numpy(), [0.0, 1.0, 12.0, 3.0, 4.0, 5.0])
+
+
 def test_tensor_hooks_and_retain_grad():
     x = leaf([1.0, 2.0])
     seen = []

@@ -52,7 +52,11 @@ class GetItem(_Prim):
     @staticmethod
     def forward(ctx, x, key, advanced):
         ctx.meta = (x.shape, key, advanced)
-        return np.asarray(x[key])
+        r = x[key]
+        if not isinstance(r, np.ndarray):
+            # numpy gives a scalar copy for a full integer index; PyTorch a 0-d view
+            r = x[key + (Ellipsis,)] if not advanced else np.asarray(r)
+        return r
 
     @staticmethod
     def backward(ctx, g):
