@@ -534,3 +534,41 @@ def test_both_raise_on_modified_saved_tensor(fn):
         out = fn(M, a)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             out.sum().backward()
+
+
+# ---- in-place ops on views (PyTorch's CopySlices) -------------------------------------------
+_VIEW_CASES = {
+    "col add_": lambda L, a, b: _inplace_then(a.exp() * 1, lambda y: y[:, 1].add_(b[:3]), 2),
+    "narrow copy_": lambda L, a, b: _inplace_then(
+        a + 0, lambda y: y.narrow(1, 1, 2).copy_(b[:2].expand(3, 2)), 2),
+    "t()[1] mul_": lambda L, a, b: _inplace_then(a * 1.5, lambda y: y.t()[1].mul_(b[:3]), 3),
+    "view(-1) slice": lambda L, a, b: _inplace_then(a * 1, lambda y: y.view(-1)[5:9].mul_(2), 2),
+    "0-d view": lambda L, a, b: _inplace_then(a * 1, lambda y: y[1, 2].mul_(5), 2),
+    "setitem on view": lambda L, a, b: _inplace_then(
+        a * 1, lambda y: y[2].__setitem__(slice(0, 2), b[:2] * 3), 2),
+    "zero_ column": lambda L, a, b: _inplace_then(a * 1, lambda y: y[:, 0].zero_(), 2),
+    "unsqueeze view": lambda L, a, b: _inplace_then(
+        a * 1, lambda y: y.unsqueeze(0)[0, 1].mul_(b), 2),
+}
+
+
+def _inplace_then(y, op, power):
+    op(y)
+    return (y ** power).sum()
+
+
+@pytest.mark.parametrize("name", list(_VIEW_CASES))
+def test_inplace_on_views_vs_torch(name):
+    a0 = R.standard_normal((3, 4))
+    b0 = R.uniform(0.5, 2.0, 4)
+    grads = []
+    for M in (autograd, torch):
+        a = M.tensor(a0, requires_grad=True)
+        b = M.tensor(b0, requires_grad=True)
+        _VIEW_CASES[name](M, a, b).backward()
+        grads.append([None if t.grad is None else np.asarray(t.grad.detach().numpy())
+                      for t in (a, b)])
+    for ours, ref in zip(*grads):
+        assert (ours is None) == (ref is None)
+        if ref is not None:
+            np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
