@@ -110,7 +110,24 @@ PRIMS = {
     "index_select": (lambda a: a.index_select(0, autograd.tensor([2, 0, 2])),
                      lambda: (t((3, 2)),)),
     "clone": (lambda a: a.clone() * a, lambda: (t((3,)),)),
+    "prod_zeros": (lambda a: a.prod(1), lambda: (_z(),)),
+    "prod_zeros_all": (lambda a: a.prod(), lambda: (autograd.tensor(
+        [1.5, 0.0, -2.0, 0.7], dtype=autograd.float64, requires_grad=True),)),
+    "inplace_on_view": (lambda a, b: _inplace_view(a, b), lambda: (t((3, 4)), t((3,)))),
 }
+
+
+def _z():
+    """Exact zeros (one and two in a row): prod's gradient is then not out / x."""
+    return autograd.tensor([[1.5, 0.0, -2.0, 0.7], [0.0, 0.0, 3.0, 1.1]],
+                           dtype=autograd.float64, requires_grad=True)
+
+
+def _inplace_view(a, b):
+    y = a * 1.0
+    y.t()[1].mul_(b)                    # CopySlices: y's graph is rewired through the view
+    y[0].add_(b.sum())
+    return y
 
 
 def _setitem(a, b):

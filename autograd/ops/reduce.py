@@ -75,10 +75,22 @@ class Prod(_Prim):
         gx = _expand_back(g, dims, keepdim, x.shape)
         if not isinstance(x, Tensor):
             return gx * _prod_others(x, dim), None, None
-        if bool(np.any(x._data == 0)):
-            raise NotImplementedError("double backward of prod() through zero inputs is not "
-                                      "supported")
+        if bool(np.any(x._data == 0)):          # out / x is 0/0: the exact, O(n^2) way
+            return gx * _prod_others_graph(x, dim), None, None
         return gx * _expand_back(out, dims, keepdim, x.shape) / x, None, None
+
+
+def _prod_others_graph(x, dim):
+    """_prod_others as differentiable Tensor ops (double backward through zeros): row i of
+    an (n, n) expansion has x_i replaced by 1, and its product is the product of the others."""
+    from .elementwise import where
+    if dim is None:
+        return _prod_others_graph(x.reshape(-1), 0).reshape(x.shape)
+    xm = x.movedim(dim, -1)
+    n = xm.shape[-1]
+    rows = xm.unsqueeze(-2).expand(*xm.shape[:-1], n, n)
+    one = Tensor._make(np.ones((), x._data.dtype))
+    return where(Tensor._make(np.eye(n, dtype=bool)), one, rows).prod(-1).movedim(-1, dim)
 
 
 def _prod_others(x, dim):
