@@ -130,3 +130,28 @@ def test_errors_raised_before_computation():
     with pytest.raises(RuntimeError):
         x.add_(autograd.ones(4))
     assert x._version[0] == v and np.all(x.numpy() == 0)
+
+
+def test_bool_subtraction_any_operand_raises():
+    b = autograd.tensor([True, False])
+    for a, c in [(b, autograd.tensor([1.0, 2.0])), (autograd.tensor([1, 2]), b), (b, 1),
+                 (autograd.tensor([1.5]), True)]:
+        with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool"):
+            a - c
+    assert (autograd.tensor([1, 2]) - 1).dtype == autograd.int64
+
+
+def test_integer_division_by_zero_raises_float_gives_inf():
+    for op in (lambda a, b: a // b, lambda a, b: a % b):
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            op(autograd.tensor([3, 4]), autograd.tensor([1, 0]))
+    r = autograd.tensor([3.0, -1.0]) // autograd.tensor([0.0, 0.0])
+    assert np.isinf(r.numpy()).all()
+
+
+def test_integer_tensor_power_with_negative_exponents():
+    x = autograd.tensor([2, 1, -1, -1, 0, 3, 2])
+    y = autograd.tensor([-2, -3, -3, -2, -1, 0, 3])
+    r = x ** y
+    assert r.dtype == autograd.int64
+    assert r.tolist() == [0, 1, -1, 1, 0, 1, 8]

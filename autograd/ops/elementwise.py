@@ -97,13 +97,25 @@ class PowScalar(_Prim):
         return g * (p * x ** (p - 1)), None
 
 
+def _int_power(x, y):
+    """Integer x ** y with negative exponents as PyTorch: 1 ** -n = 1, (-1) ** -n = +-1,
+    anything else 0 (numpy refuses negative integer powers)."""
+    y = np.asarray(y)
+    neg = y < 0
+    if not neg.any():
+        return np.power(x, y)
+    out = np.power(x, np.where(neg, 0, y))
+    inv = np.where(x == 1, 1, np.where(x == -1, np.where(y % 2 == 0, 1, -1), 0))
+    return np.where(neg, inv, out).astype(out.dtype)
+
+
 class Pow(_Prim):
     """x ** y, both tensors (PyTorch's masking: d/dx is 0 where y == 0, d/dy is 0 where x == 0
     and y >= 0)."""
 
     @staticmethod
     def forward(ctx, x, y):
-        out = np.power(x, y)
+        out = _int_power(x, y) if np.result_type(x, y).kind in "iu" else np.power(x, y)
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -311,11 +323,26 @@ def add(input, other, *, alpha=1):
 def sub(input, other, *, alpha=1):
     if alpha != 1:
         other = mul(other, alpha)
+    if _is_bool(input) or _is_bool(other):
+        both = _is_bool(input) and _is_bool(other)
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+            "`^` or `logical_xor()` operator instead." if both else
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     a, b = U.prepare("sub", input, other)
-    if U.raw(a).dtype == np.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
     return Sub.apply(a, b)
+
+
+def _is_bool(v):
+    return isinstance(v, (bool, np.bool_)) or (isinstance(v, Tensor) and
+                                                 v._data.dtype == np.bool_)
+
+
+def _check_int_divisor(op, ra, rb):
+    """Integer division by zero raises in PyTorch (numpy would warn and give 0)."""
+    if np.result_type(ra, rb).kind in "iub" and np.any(np.asarray(rb) == 0):
+        raise RuntimeError(f"{op}(): ZeroDivisionError (integer division by zero)")
 
 
 subtract = sub
@@ -356,6 +383,7 @@ true_divide = divide = div
 def floor_divide(input, other):
     a, b = U.prepare("floor_divide", input, other)
     ra, rb = U.raw(a), U.raw(b)
+    _check_int_divisor("floor_divide", ra, rb)
     return _nograd(np.floor_divide(ra, rb))
 
 
@@ -365,6 +393,7 @@ def remainder(input, other):
     if ra.dtype.kind == "f" and isinstance(a, Tensor) and a._requires_grad:
         # x - floor(x / y) * y; gradient 1 w.r.t. x (the floor part is piecewise constant)
         return sub(a, mul(floor(div(a, b).detach()), b))
+    _check_int_divisor("remainder", ra, rb)
     return _nograd(np.remainder(ra, rb))
 
 
