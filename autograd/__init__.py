@@ -84,6 +84,8 @@ from .gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402
 from .anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled  # noqa
 from . import graph, profiler  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402
+from . import functional  # noqa: E402,F401
+from . import autograd  # noqa: E402,F401   torch.autograd.X -> autograd.autograd.X
 
 bool = _dtypes.bool_
 half = float16
