@@ -152,7 +152,11 @@ def test_conv_gradcheck_and_gradgradcheck(case):
 
 
 @pytest.mark.parametrize("nd,s,p,op,d,g", [(1, 2, 1, 1, 1, 1), (2, 2, 0, 1, 1, 2),
-                                           (2, 1, 1, 0, 2, 1), (3, 2, 0, (1, 0, 1), 1, 1)])
+                                           (2, 1, 1, 0, 2, 1), (3, 2, 0, (1, 0, 1), 1, 1),
+                                           # output_padding >= stride (allowed as dilation >
+                                           # stride) and padding > dilation * (kernel - 1)
+                                           (1, 1, 2, 1, 2, 1), (2, (2, 1), (0, 2), 1, (1, 2), 1),
+                                           (3, (2, 1, 1), (1, 0, 2), (0, 1, 1), 2, 2)])
 def test_conv_transpose_gradcheck_and_gradgradcheck(nd, s, p, op, d, g):
     sp = (3, 4, 3)[:nd]
     x = T(RNG.standard_normal((1, 2) + sp), True)

@@ -328,19 +328,50 @@ class ConvTransposeNd(Function):
         n = ctx.needs_input_grad
         geo = ctx.geo
         dy = dw = db = None
+        # conv(gg) has ysp + output_padding // stride positions per dim (an output_padding
+        # >= stride is allowed when dilation > stride): the extra ones belong to no input.
+        ysp = tuple(y.shape[2:])
+        osp = _conv_out_sp(tuple(gg.shape[2:]), tuple(w.shape[2:]), geo)
         if isinstance(gg, Tensor):
             if n[0]:
-                dy = ConvNd.apply(gg, w, None, geo)
+                dy = _fit(ConvNd.apply(gg, w, None, geo), ysp)
             if n[1]:
-                dw = ConvWeightGrad.apply(gg, y, tuple(w.shape), geo)
+                dw = ConvWeightGrad.apply(gg, _fit(y, osp), tuple(w.shape), geo)
         else:
             if n[0]:
-                dy = _conv_fwd(gg, w, geo)
+                dy = _fit(_conv_fwd(gg, w, geo), ysp)
             if n[1]:
-                dw = _conv_dw(gg, y, w.shape, geo)
+                dw = _conv_dw(gg, _fit(y, osp), w.shape, geo)
         if len(n) > 2 and n[2]:
             db = _sum_bias(gg)
         return dy, dw, db, None, None
+
+
+def _conv_out_sp(xsp, ksz, geo):
+    stride, lo, hi, dil, _ = geo
+    nd = len(xsp)
+    s3, l3, h3, d3 = (_to3(v, f)[3 - nd:] for v, f in ((stride, 1), (lo, 0), (hi, 0), (dil, 1)))
+    return tuple((L + a + b - d * (k - 1) - 1) // s + 1
+                 for L, k, s, a, b, d in zip(xsp, ksz, s3, l3, h3, d3))
+
+
+def _fit(a, sp):
+    """Crop or zero-pad the trailing (spatial) dims of a (N, C, *sp') array/Tensor to sp."""
+    cur = tuple(a.shape[2:])
+    if cur == sp:
+        return a
+    if any(c > t for c, t in zip(cur, sp)):
+        a = a[(slice(None), slice(None)) + tuple(slice(0, t) for t in sp)]
+    if any(c < t for c, t in zip(cur, sp)):
+        if isinstance(a, Tensor):
+            widths = []
+            for c, t in reversed(list(zip(a.shape[2:], sp))):
+                widths += [0, t - c]
+            return pad(a, tuple(widths))
+        z = np.zeros(tuple(a.shape[:2]) + tuple(sp), a.dtype)
+        z[tuple(slice(0, c) for c in a.shape)] = a
+        return z
+    return a if isinstance(a, Tensor) else np.ascontiguousarray(a)
 
 
 class ConvWeightGrad(Function):
