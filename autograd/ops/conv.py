@@ -60,7 +60,7 @@ def _prod(t):
 
 
 _CHUNK = 1024          # elements of a row per work unit / cache block (weight gradient)
-_FWD_BLK = (8, 1024)   # forward: output channels, row elements per work unit (tuned)
+_FWD_BLK = (4, 4096)   # forward: output channels, row elements per work unit (tuned)
 
 
 class _Lay:
@@ -145,7 +145,7 @@ class _Lay:
         K = wf.shape[0]
         R = len(self.row_off)
         kblk, chunk = _FWD_BLK
-        nkg = groups * _cdiv(K // groups, kblk)
+        nkg = groups * max(1, (K // groups) // kblk)          # as in conv_forward
         nq = max(_cdiv(self.Q, chunk), _cdiv(16, nkg * R))   # >= 16 units when possible
         out = np.empty((K, R, self.Q), xb.dtype)
         _K.conv_forward(xb, wf, toff, self.row_off, out, max(16, _cdiv(self.Q, nq)), kblk)
