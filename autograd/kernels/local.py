@@ -13,7 +13,7 @@ from numba import njit, prange
 __all__ = ["unfold_lc", "fold_lc"]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def unfold_lc(x, cols, kh, kw, sh, sw, ph, pw, OW):
     N, C, H, W = x.shape
     L = cols.shape[0]
@@ -33,7 +33,7 @@ def unfold_lc(x, cols, kh, kw, sh, sw, ph, pw, OW):
                             cols[l, n, col] = x[n, c, h, w]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def fold_lc(cols, gx, kh, kw, sh, sw, ph, pw, OW):
     N, C, H, W = gx.shape
     L = cols.shape[0]

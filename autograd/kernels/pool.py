@@ -35,7 +35,7 @@ __all__ = ["pool_fwd", "pool_bwd", "pool_2x2", "avg_pool_2x2_bwd", "MAX", "AVG"]
 MAX, AVG = 0, 1     # kernel modes
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def pool_fwd(x, out, idx, lod, cntd, loh, cnth, low, cntw, dd, dh, dw, div, zero, mode):
     """x: (B, D, H, W); out, idx: (B, OD, OH, OW).
     MAX: out[b, o] = max of the window, idx[b, o] = flat (d*H*W + h*W + w) index of its first
@@ -92,7 +92,7 @@ def pool_fwd(x, out, idx, lod, cntd, loh, cnth, low, cntw, dd, dh, dw, div, zero
                             out[b, od, oh, ow] = acc / div[od, oh, ow]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def pool_bwd(g, idx, gx, lod, cntd, loh, cnth, low, cntw, dd, dh, dw, div, H, W, mode):
     """gx: (B, P) flat planes of the (D, H, W) input; g, idx: (B, OD, OH, OW).
     MAX: gx[b, :] = 0; gx[b, idx[b, o]] += g[b, o] in o order (scatter-add by index: max-pool
@@ -130,7 +130,7 @@ def pool_bwd(g, idx, gx, lod, cntd, loh, cnth, low, cntw, dd, dh, dw, div, H, W,
                                     gx[b, r + k * dw] += v
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def pool_2x2(x, out, idx, mode):
     """2x2 window, stride 2, no padding (the LeNet case): no window tables, 3-d views.
     MAX / AVG: x (B, H, W) -> out, idx (B, H//2, W//2), as pool_fwd (idx unused for AVG)."""
@@ -168,7 +168,7 @@ def pool_2x2(x, out, idx, mode):
                                       + x[b, h + 1, w + 1]) / 4
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def avg_pool_2x2_bwd(g, gx):
     """The adjoint of pool_2x2's AVG: gx (B, H, W) from g (B, H//2, W//2), every gx element
     written once, g / 4 of its window (odd last row/column: 0). A kernel of its own: as a
