@@ -48,7 +48,7 @@ def _keep_freed_memory() -> bool:
     """glibc returns freed blocks over 128 KiB-ish to the OS (mmap threshold, heap trimming);
     every training step then re-faults its activations in, and page faults are expensive in
     these VMs (LeNet conv1 forward: 1.12 ms -> 0.29 ms with this). Keep blocks up to 32 MiB
-    in the heap and trim it only past 1 GiB free. Skipped when the user tunes malloc through
+    in the heap and trim it only past 256 MiB free. Skipped when the user tunes malloc through
     MALLOC_* variables, or sets AUTOGRAD_KEEP_FREED_MEMORY=0."""
     if _os.environ.get("AUTOGRAD_KEEP_FREED_MEMORY", "1") == "0":
         return False
@@ -58,7 +58,7 @@ def _keep_freed_memory() -> bool:
     try:
         libc = ctypes.CDLL("libc.so.6")
         m_trim_threshold, m_mmap_threshold = -1, -3
-        ok = libc.mallopt(m_trim_threshold, 1 << 30) == 1
+        ok = libc.mallopt(m_trim_threshold, 256 << 20) == 1
         return ok and libc.mallopt(m_mmap_threshold, 32 << 20) == 1
     except (OSError, AttributeError):   # not glibc (musl, ...): nothing to tune
         return False
