@@ -54,6 +54,20 @@ def _detach_all(ts, create_graph):
     return tuple(t if create_graph else t.detach() for t in ts)
 
 
+def _vectors(v, ref, fn_name, what):
+    """The v argument as a tuple matching ref; None is allowed only for one 1-element tensor."""
+    if v is None:
+        if any(r.numel() != 1 for r in ref):
+            raise RuntimeError(f"{fn_name}(): the vector v can only be None if {what} is a "
+                               "single Tensor with a single element.")
+        from .factories import ones_like
+        return tuple(ones_like(r) for r in ref)
+    _, vs = _as_tuple(v, "v", fn_name)
+    rname = "inputs" if "input" in what else "outputs of the user-provided function"
+    _check_same_shapes(vs, ref, "v", rname, fn_name)
+    return vs
+
+
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), v^T J): a vector-Jacobian product."""
     in_tuple, xs = _as_tuple(inputs, "inputs", "vjp")
@@ -61,15 +75,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         xs = _prepare_inputs(xs, create_graph)
         out = func(*xs)
         out_tuple, outs = _as_tuple(out, "outputs of the user-provided function", "vjp")
-        if v is None:
-            if any(o.numel() != 1 for o in outs):
-                raise RuntimeError("vjp(): the vector v can only be None if the user-provided "
-                                   "function returns a single Tensor with a single element.")
-            from .factories import ones_like
-            vs = tuple(ones_like(o) for o in outs)
-        else:
-            _, vs = _as_tuple(v, "v", "vjp")
-            _check_same_shapes(vs, outs, "v", "outputs of the user-provided function", "vjp")
+        vs = _vectors(v, outs, "vjp", "the output of the user-provided function")
         g = _grads(outs, xs, vs, create_graph, strict, "vjp")
     outs = _detach_all(outs, create_graph)
     return (outs if out_tuple else outs[0]), (g if in_tuple else g[0])
@@ -78,15 +84,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J v): a Jacobian-vector product (double-vjp trick)."""
     in_tuple, xs = _as_tuple(inputs, "inputs", "jvp")
-    if v is None:
-        if any(x.numel() != 1 for x in xs):
-            raise RuntimeError("jvp(): the vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single element.")
-        from .factories import ones_like
-        vs = tuple(ones_like(x) for x in xs)
-    else:
-        _, vs = _as_tuple(v, "v", "jvp")
-        _check_same_shapes(vs, xs, "v", "inputs", "jvp")
+    vs = _vectors(v, xs, "jvp", "the input to the user-provided function")
     with enable_grad():
         xs = _prepare_inputs(xs, create_graph)
         out = func(*xs)
@@ -187,15 +185,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 
 def _hessian_product(func, inputs, v, create_graph, strict, name):
     in_tuple, xs = _as_tuple(inputs, "inputs", name)
-    if v is None:
-        if any(x.numel() != 1 for x in xs):
-            raise RuntimeError(f"{name}(): the vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single element.")
-        from .factories import ones_like
-        vs = tuple(ones_like(x) for x in xs)
-    else:
-        _, vs = _as_tuple(v, "v", name)
-        _check_same_shapes(vs, xs, "v", "inputs", name)
+    vs = _vectors(v, xs, name, "the input to the user-provided function")
     with enable_grad():
         xs = _prepare_inputs(xs, True)
         out = func(*xs)
