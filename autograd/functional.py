@@ -123,18 +123,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             flat = o.reshape(-1)
             per_in = [[] for _ in xs]
             for k in range(flat.numel()):
-                if o.requires_grad:
-                    gs = _grad([flat[k]], xs, None, retain_graph=True,
-                               create_graph=create_graph, allow_unused=True)
-                else:
-                    gs = (None,) * len(xs)
-                for j, (g, x) in enumerate(zip(gs, xs)):
-                    if g is None:
-                        if strict:
-                            raise RuntimeError(f"jacobian(): output {k} of the user-provided "
-                                               f"function is independent of input {j}; this "
-                                               "is not allowed in strict mode.")
-                        g = zeros(x.shape, dtype=x.dtype)
+                gs = _grads([flat[k]], xs, (None,), create_graph, strict, "jacobian")
+                for j, g in enumerate(gs):
                     per_in[j].append(g)
             row = []
             for j, x in enumerate(xs):
