@@ -13,7 +13,6 @@ import sys as _sys
 # the user set OPENBLAS_NUM_THREADS; it is read when OpenBLAS loads (before numpy), and set
 # through OpenBLAS's own call when numpy was imported first.
 _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
-_BLAS_THREADS_FROM_USER = "OPENBLAS_NUM_THREADS" in _os.environ
 _os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
@@ -37,9 +36,11 @@ def _limit_loaded_openblas(n: int = 1) -> None:
                 return
 
 
-if not _BLAS_THREADS_FROM_USER and "numpy" in _sys.modules:
+# numpy already loaded: OpenBLAS read its thread count at load time, so apply ours (or the
+# user's OPENBLAS_NUM_THREADS, which may have been set after numpy was imported) by its call.
+if "numpy" in _sys.modules:
     try:
-        _limit_loaded_openblas(1)
+        _limit_loaded_openblas(max(1, int(_os.environ["OPENBLAS_NUM_THREADS"])))
     except Exception:       # best effort: a BLAS without the call keeps its threads
         pass
 
