@@ -8,7 +8,8 @@ overhead. Strided convolutions are stride-phase decomposed by the caller (the in
 split into s^d phase planes, each tap reads one phase at a unit-stride offset), so they are
 flat stride-1 sweeps as well, with no wasted multiply-adds.
 
-* ``x``: (C, L) channel-major flat input, L >= M + max(toff) (zero slack at the end).
+* ``x``: (C, L) channel-major flat input, L >= M + max(toff) + tile_width(dtype) (zero slack
+  at the end: the forward's last tile reads, but never stores, past M).
 * ``w``: (K, Cg, T) weights, taps flattened; Cg = C / groups.
 * ``toff``: (T,) int64 offset of each tap in a flat input row.
 * ``out`` / ``g``: (K, M) channel-major flat output; junk positions (between rows / images)
@@ -16,14 +17,15 @@ flat stride-1 sweeps as well, with no wasted multiply-adds.
 
     out[k, q] = sum_{c, t} w[k, c, t] * x[grp*Cg + c, q + toff[t]],   grp = k // (K / groups)
 
-Register blocking: the forward sweeps 4 output rows x 6 input streams at a time (24 weights
-in registers); a stream is one (channel, tap) pair of the flattened reduction, so a pass may
-straddle two input channels (leftovers: passes of 5, single streams, single output rows).
-(As compiled, each output is one FMA chain in (c, t) order, whatever the grouping.) The
-weight gradient keeps 16 accumulators (4 channels x 4 taps). Work is cut into cache-sized
-chunks of the flat axis. Each ``prange`` iteration owns the outputs it writes and sums in a
-fixed order, so results do not depend on the number of threads (the weight gradient's
-partial sums per fixed chunk are combined by the caller).
+Register blocking: the forward is a GEMM-style microkernel written in LLVM IR through a Numba
+intrinsic (``_tile``): a tile of TILE_K output channels x TILE_V vectors of consecutive outputs
+stays in registers for the whole (channel, tap) reduction, each step loading TILE_V input vectors
+and broadcasting TILE_K weights. (Numba's own vectoriser cannot keep accumulators in registers
+across an outer reduction loop; the best plain-Python loop reached ~60 % of this speed.) The
+weight gradient keeps 16 accumulators (4 channels x 4 taps). Work is cut into cache-sized chunks
+of the flat axis. Each ``prange`` iteration owns the outputs it writes and sums in a fixed order,
+so results do not depend on the number of threads (the weight gradient's partial sums per fixed
+chunk are combined by the caller).
 
 The input gradient and the transposed convolution are this same forward kernel on the
 (padded, phase-decomposed) output gradient with flipped, transposed weights (ops/conv.py).
@@ -31,138 +33,147 @@ The input gradient and the transposed convolution are this same forward kernel o
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
-__all__ = ["conv_forward", "conv_backward_weight", "transpose2d"]
+__all__ = ["conv_forward", "conv_backward_weight", "transpose2d", "tile_width"]
 
 # reassoc lets LLVM vectorise the dot-product reductions of the weight gradient; the order is
 # still fixed per compiled kernel, so results stay bitwise reproducible across thread counts.
 _FM = {"reassoc", "contract", "nsz"}
 
 
-# The forward helpers are inlined into _fwd_unit at Numba IR level (a separately compiled helper
-# is one more LLVM module every caller re-optimises: cold compile 3.3 s -> 2.9 s per dtype).
-# Streams are addressed as xf[a + q] with unsigned a, q: no negative-index wraparound, so the
-# loops vectorise, and no array slices (no refcount traffic per call).
-@njit(cache=True, fastmath=_FM, inline="always")
-def _fwd_k4j6(o, xf, wf, so, k, j, p0, n, b):
-    w00, w01, w02 = wf[k, j], wf[k, j + 1], wf[k, j + 2]
-    w03, w04, w05 = wf[k, j + 3], wf[k, j + 4], wf[k, j + 5]
-    w10, w11, w12 = wf[k + 1, j], wf[k + 1, j + 1], wf[k + 1, j + 2]
-    w13, w14, w15 = wf[k + 1, j + 3], wf[k + 1, j + 4], wf[k + 1, j + 5]
-    w20, w21, w22 = wf[k + 2, j], wf[k + 2, j + 1], wf[k + 2, j + 2]
-    w23, w24, w25 = wf[k + 2, j + 3], wf[k + 2, j + 4], wf[k + 2, j + 5]
-    w30, w31, w32 = wf[k + 3, j], wf[k + 3, j + 1], wf[k + 3, j + 2]
-    w33, w34, w35 = wf[k + 3, j + 3], wf[k + 3, j + 4], wf[k + 3, j + 5]
-    a0, a1, a2 = b + so[j], b + so[j + 1], b + so[j + 2]
-    a3, a4, a5 = b + so[j + 3], b + so[j + 4], b + so[j + 5]
-    for q in range(n):
-        x0, x1, x2 = xf[a0 + q], xf[a1 + q], xf[a2 + q]
-        x3, x4, x5 = xf[a3 + q], xf[a4 + q], xf[a5 + q]
-        o[k, p0 + q] += w00 * x0 + w01 * x1 + w02 * x2 + w03 * x3 + w04 * x4 + w05 * x5
-        o[k + 1, p0 + q] += w10 * x0 + w11 * x1 + w12 * x2 + w13 * x3 + w14 * x4 + w15 * x5
-        o[k + 2, p0 + q] += w20 * x0 + w21 * x1 + w22 * x2 + w23 * x3 + w24 * x4 + w25 * x5
-        o[k + 3, p0 + q] += w30 * x0 + w31 * x1 + w32 * x2 + w33 * x3 + w34 * x4 + w35 * x5
+def _vector_bytes() -> int:
+    """Register width the forward microkernel is built for (its tile must fit the register
+    file: 32 registers with AVX-512, 16 with AVX2). A user-chosen NUMBA_CPU_NAME (portable
+    caches) may target an older CPU than this one: then assume 128-bit vectors."""
+    import numba
+    if numba.config.CPU_NAME or numba.config.CPU_FEATURES:
+        return 16
+    try:
+        import llvmlite.binding as ll
+        feats = ll.get_host_cpu_features()
+    except Exception:           # no feature query on this platform: plain 128-bit vectors
+        return 16
+    if feats.get("avx512f", False):
+        return 64
+    return 32 if feats.get("avx2", False) and feats.get("fma", False) else 16
 
 
-@njit(cache=True, fastmath=_FM, inline="always")
-def _fwd_k4j5(o, xf, wf, so, k, j, p0, n, b):
-    w00, w01, w02 = wf[k, j], wf[k, j + 1], wf[k, j + 2]
-    w03, w04 = wf[k, j + 3], wf[k, j + 4]
-    w10, w11, w12 = wf[k + 1, j], wf[k + 1, j + 1], wf[k + 1, j + 2]
-    w13, w14 = wf[k + 1, j + 3], wf[k + 1, j + 4]
-    w20, w21, w22 = wf[k + 2, j], wf[k + 2, j + 1], wf[k + 2, j + 2]
-    w23, w24 = wf[k + 2, j + 3], wf[k + 2, j + 4]
-    w30, w31, w32 = wf[k + 3, j], wf[k + 3, j + 1], wf[k + 3, j + 2]
-    w33, w34 = wf[k + 3, j + 3], wf[k + 3, j + 4]
-    a0, a1, a2 = b + so[j], b + so[j + 1], b + so[j + 2]
-    a3, a4 = b + so[j + 3], b + so[j + 4]
-    for q in range(n):
-        x0, x1, x2 = xf[a0 + q], xf[a1 + q], xf[a2 + q]
-        x3, x4 = xf[a3 + q], xf[a4 + q]
-        o[k, p0 + q] += w00 * x0 + w01 * x1 + w02 * x2 + w03 * x3 + w04 * x4
-        o[k + 1, p0 + q] += w10 * x0 + w11 * x1 + w12 * x2 + w13 * x3 + w14 * x4
-        o[k + 2, p0 + q] += w20 * x0 + w21 * x1 + w22 * x2 + w23 * x3 + w24 * x4
-        o[k + 3, p0 + q] += w30 * x0 + w31 * x1 + w32 * x2 + w33 * x3 + w34 * x4
+# Forward tile: TILE_K output channels x TILE_V vectors of consecutive outputs, all held in
+# registers for the whole reduction (AVX-512: 8 x 3 zmm = 24 accumulators + 3 input vectors +
+# 1 broadcast weight, of 32 registers; per reduction step 3 vector loads + 8 broadcasts feed
+# 24 FMAs). Outputs per tile: TILE_V * lanes, lanes = vector bytes / itemsize.
+_VBYTES = _vector_bytes()
+TILE_K, TILE_V = (8, 3) if _VBYTES == 64 else (6, 2)
 
 
-@njit(cache=True, fastmath=_FM, inline="always")
-def _fwd_k4j1(o, xf, wf, so, k, j, p0, n, b):
-    w0, w1, w2, w3 = wf[k, j], wf[k + 1, j], wf[k + 2, j], wf[k + 3, j]
-    a0 = b + so[j]
-    for q in range(n):
-        x0 = xf[a0 + q]
-        o[k, p0 + q] += w0 * x0
-        o[k + 1, p0 + q] += w1 * x0
-        o[k + 2, p0 + q] += w2 * x0
-        o[k + 3, p0 + q] += w3 * x0
+def tile_width(dtype) -> int:
+    """Outputs along the swept axis per forward tile: an input buffer needs this many
+    elements of slack past its last output's taps (the last tile reads, but never stores,
+    past the end of a row)."""
+    return TILE_V * _VBYTES // np.dtype(dtype).itemsize
 
 
-@njit(cache=True, fastmath=_FM, inline="always")
-def _fwd_k1j6(o, xf, wf, so, k, j, p0, n, b):
-    w0, w1, w2 = wf[k, j], wf[k, j + 1], wf[k, j + 2]
-    w3, w4, w5 = wf[k, j + 3], wf[k, j + 4], wf[k, j + 5]
-    a0, a1, a2 = b + so[j], b + so[j + 1], b + so[j + 2]
-    a3, a4, a5 = b + so[j + 3], b + so[j + 4], b + so[j + 5]
-    for q in range(n):
-        o[k, p0 + q] += (w0 * xf[a0 + q] + w1 * xf[a1 + q] + w2 * xf[a2 + q]
-                         + w3 * xf[a3 + q] + w4 * xf[a4 + q] + w5 * xf[a5 + q])
+@intrinsic
+def _tile(typingctx, xf, wt, so, o, b, kc, row0, nrows, p, nvalid):
+    """One register-blocked tile, written in LLVM IR (Numba's vectoriser keeps accumulators in
+    memory, not registers, across an outer reduction loop):
+
+        o[row0 + i, p + q] = sum_j wt[j, kc + i] * xf[b + so[j] + q]
+        for i < min(TILE_K, nrows), q < min(TILE_V * lanes, nvalid)
+
+    One FMA chain per output in j order from 0, so results do not depend on tiling or threads.
+    Loads are unmasked (the caller guarantees slack), stores are masked to the valid outputs."""
+    sig = types.void(xf, wt, so, o, b, kc, row0, nrows, p, nvalid)
+
+    def codegen(context, builder, signature, args):
+        xa, wa, sa, oa, b, kc, row0, nrows, p, nvalid = args
+        ety = context.get_data_type(signature.args[0].dtype)
+        lanes = _VBYTES // (4 if signature.args[0].dtype == types.float32 else 8)
+        vt = ir.VectorType(ety, lanes)
+        i64, i32, i1 = ir.IntType(64), ir.IntType(32), ir.IntType(1)
+        c = lambda v: ir.Constant(i64, v)  # noqa: E731
+        X, W, S, O = (context.make_array(t)(context, builder, a)
+                      for t, a in zip(signature.args[:4], (xa, wa, sa, oa)))
+        ldw = cgutils.unpack_tuple(builder, W.shape, 2)[1]
+        ldo = cgutils.unpack_tuple(builder, O.shape, 2)[1]
+        n = cgutils.unpack_tuple(builder, W.shape, 2)[0]
+        fma = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vt, [vt, vt, vt]),
+            f"llvm.fma.v{lanes}{'f32' if ety == ir.FloatType() else 'f64'}")
+        zero = ir.Constant(vt, None)
+        undef = ir.Constant(vt, ir.Undefined)
+        splat0 = ir.Constant(ir.VectorType(i32, lanes), [0] * lanes)
+        pre = builder.basic_block
+        loop = builder.append_basic_block("tile.loop")
+        done = builder.append_basic_block("tile.done")
+        builder.cbranch(builder.icmp_signed(">", n, c(0)), loop, done)
+        builder.position_at_end(loop)
+        j = builder.phi(i64)
+        acc = [[builder.phi(vt) for _ in range(TILE_V)] for _ in range(TILE_K)]
+        a = builder.add(b, builder.load(builder.gep(S.data, [j], inbounds=True)))
+        xv = [builder.load(builder.bitcast(builder.gep(X.data, [builder.add(a, c(v * lanes))],
+                                                       inbounds=True), vt.as_pointer()), align=1)
+              for v in range(TILE_V)]
+        wrow = builder.add(builder.mul(j, ldw), kc)
+        new = []
+        for i in range(TILE_K):
+            w = builder.load(builder.gep(W.data, [builder.add(wrow, c(i))], inbounds=True))
+            ws = builder.shuffle_vector(builder.insert_element(undef, w, ir.Constant(i32, 0)),
+                                        undef, splat0)
+            new.append([builder.call(fma, [ws, xv[v], acc[i][v]]) for v in range(TILE_V)])
+        j1 = builder.add(j, c(1))
+        latch = builder.basic_block
+        builder.cbranch(builder.icmp_signed("<", j1, n), loop, done)
+        j.add_incoming(c(0), pre)
+        j.add_incoming(j1, latch)
+        for i in range(TILE_K):
+            for v in range(TILE_V):
+                acc[i][v].add_incoming(zero, pre)
+                acc[i][v].add_incoming(new[i][v], latch)
+        builder.position_at_end(done)
+        res = []
+        for i in range(TILE_K):
+            res.append([])
+            for v in range(TILE_V):
+                r = builder.phi(vt)
+                r.add_incoming(zero, pre)
+                r.add_incoming(new[i][v], latch)
+                res[i].append(r)
+        # store mask: lane q of vector v is valid when v * lanes + q < nvalid
+        lane = ir.Constant(ir.VectorType(i64, lanes), list(range(lanes)))
+        nv = builder.shuffle_vector(
+            builder.insert_element(ir.Constant(ir.VectorType(i64, lanes), ir.Undefined), nvalid,
+                                   ir.Constant(i32, 0)),
+            ir.Constant(ir.VectorType(i64, lanes), ir.Undefined), splat0)
+        masks = [builder.icmp_signed("<", builder.add(lane, ir.Constant(
+            ir.VectorType(i64, lanes), [v * lanes] * lanes)), nv) for v in range(TILE_V)]
+        mstore = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [vt, vt.as_pointer(), i32,
+                                                             ir.VectorType(i1, lanes)]),
+            f"llvm.masked.store.v{lanes}{'f32' if ety == ir.FloatType() else 'f64'}.p0")
+        for i in range(TILE_K):
+            with builder.if_then(builder.icmp_signed("<", c(i), nrows)):
+                rowp = builder.add(builder.mul(builder.add(row0, c(i)), ldo), p)
+                for v in range(TILE_V):
+                    ptr = builder.bitcast(builder.gep(O.data, [builder.add(rowp, c(v * lanes))],
+                                                      inbounds=True), vt.as_pointer())
+                    builder.call(mstore, [res[i][v], ptr, ir.Constant(i32, 1), masks[v]])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
-@njit(cache=True, fastmath=_FM, inline="always")
-def _fwd_k1j1(o, xf, wf, so, k, j, p0, n, b):
-    w0 = wf[k, j]
-    a0 = b + so[j]
-    for q in range(n):
-        o[k, p0 + q] += w0 * xf[a0 + q]
-
-
-@njit(cache=True, fastmath=_FM, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _fwd_unit(xf, wf, so, o, b, k0, k1, p0, q1):
-    """o[k, p0 + i] = sum_j wf[k, j] * xf[b + so[j] + i] for k in k0..k1-1, i < q1 - p0.
-    j runs over the flattened (channel, tap) reduction in passes of 6 streams (any length
-    >= 20 is 6a + 5b: a few passes of 5 instead of single-stream leftovers)."""
-    JT = wf.shape[1]
-    n = np.uint64(q1 - p0)
-    P0 = np.uint64(p0)
-    for k in range(k0, k1):
-        o[k, p0:q1] = 0
-    n5 = (6 - JT % 6) % 6
-    if 5 * n5 > JT:
-        n5 = 0
-    e6 = JT - 5 * n5 - (JT - 5 * n5) % 6
-    e5 = e6 + 5 * n5
-    k = k0
-    while k + 4 <= k1:
-        j = 0
-        while j < e6:
-            _fwd_k4j6(o, xf, wf, so, k, j, P0, n, b)
-            j += 6
-        while j < e5:
-            _fwd_k4j5(o, xf, wf, so, k, j, P0, n, b)
-            j += 5
-        while j < JT:
-            _fwd_k4j1(o, xf, wf, so, k, j, P0, n, b)
-            j += 1
-        k += 4
-    while k < k1:
-        j = 0
-        while j + 6 <= JT:
-            _fwd_k1j6(o, xf, wf, so, k, j, P0, n, b)
-            j += 6
-        while j < JT:
-            _fwd_k1j1(o, xf, wf, so, k, j, P0, n, b)
-            j += 1
-        k += 1
-
-
-@njit(cache=True, parallel=True, fastmath=_FM, no_cfunc_wrapper=True)
-def conv_forward(x, w, toff, row_off, out, chunk, kblk):
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
+def conv_forward(x, w, toff, row_off, out, chunk):
     """out[k, r, q] = sum_{c,t} w[k, c, t] * x[grp*Cg + c, row_off[r] + toff[t] + q]
-    (overwritten). x: (C, L) with L >= max(row_off) + max(toff) + Q, w: (K, Cg, T),
-    toff: (T,) int64, row_off: (R,) int64, out: (K, R, Q).
-    One parallel unit = (group, block of kblk output channels (the last one of a group takes
-    the leftovers: < 2*kblk), row, chunk of the row)."""
+    (overwritten). x: (C, L), w: (K, Cg, T), toff: (T,) int64, row_off: (R,) int64,
+    out: (K, R, Q); L >= max(row_off) + max(toff) + Q rounded up to tile_width(dtype).
+    One parallel unit = (group, row, chunk of the row: ``chunk`` outputs, a multiple of the
+    tile width); it sweeps its tiles for every output-channel block of the group."""
     C = x.shape[0]
     L = x.shape[1]
     K = w.shape[0]
@@ -172,28 +183,38 @@ def conv_forward(x, w, toff, row_off, out, chunk, kblk):
     Q = out.shape[2]
     G = C // Cg
     Kg = K // G
-    nkg = max(1, Kg // kblk)                  # leftover channels (< kblk) join the last block
-    nq = (Q + chunk - 1) // chunk
-    o2 = out.reshape(K, R * Q)
-    xf = x.reshape(C * L)
-    wf = w.reshape(K, Cg * T)
+    TW = TILE_V * (_VBYTES // x.itemsize)
+    Qp = (Q + TW - 1) // TW * TW
+    if R > 0 and T > 0 and row_off.max() + toff.max() + Qp > L:
+        raise ValueError("conv_forward(): input rows too short for the tiles (no slack)")
+    # weights as (group, reduction j = (c, t), output channel padded to TILE_K): a tile
+    # broadcasts TILE_K consecutive weights per reduction step
+    Kp = (Kg + TILE_K - 1) // TILE_K * TILE_K
+    wt = np.zeros((G, Cg * T, Kp), x.dtype)
+    for gi in range(G):
+        for kk in range(Kg):
+            for ci in range(Cg):
+                for t in range(T):
+                    wt[gi, ci * T + t, kk] = w[gi * Kg + kk, ci, t]
     so = np.empty(Cg * T, np.uint64)          # flat offset of reduction index j = (c, t)
     for ci in range(Cg):
         for t in range(T):
             so[ci * T + t] = ci * L + toff[t]
-    for u in prange(G * nkg * R * nq):
-        grp = u // (nkg * R * nq)
-        rem = u - grp * (nkg * R * nq)
-        kgi = rem // (R * nq)
-        rem = rem - kgi * (R * nq)
+    o2 = out.reshape(K, R * Q)
+    xf = x.reshape(C * L)
+    nq = (Q + chunk - 1) // chunk
+    for u in prange(G * R * nq):
+        grp = u // (R * nq)
+        rem = u - grp * (R * nq)
         r = rem // nq
-        qi = rem - r * nq
-        k0 = grp * Kg + kgi * kblk
-        k1 = grp * Kg + Kg if kgi == nkg - 1 else k0 + kblk
-        a = qi * chunk
+        a = (rem - r * nq) * chunk
         e = min(Q, a + chunk)
-        _fwd_unit(xf, wf, so, o2, np.uint64(grp * Cg * L + row_off[r] + a), k0, k1,
-                  r * Q + a, r * Q + e)
+        wg = wt[grp]
+        base = grp * Cg * L + row_off[r]
+        for kb in range(0, Kg, TILE_K):
+            for q in range(a, e, TW):
+                _tile(xf, wg, so, o2, np.uint64(base + q), kb, grp * Kg + kb, Kg - kb,
+                      r * Q + q, e - q)
 
 
 # The weight-gradient helpers are inlined into their caller at Numba IR level and compiled

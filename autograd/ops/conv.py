@@ -60,7 +60,7 @@ def _prod(t):
 
 
 _CHUNK = 1024          # elements of a row per work unit / cache block (weight gradient)
-_FWD_BLK = (4, 4096)   # forward: output channels, row elements per work unit (tuned)
+_FWD_CHUNK = 288       # forward: row elements per work unit (measured best: 192-768)
 
 
 class _Lay:
@@ -106,7 +106,8 @@ class _Lay:
         r = u*s + phase (u indexes the phase plane) holds a5 index r - lo."""
         N, C = a5.shape[:2]
         P = _prod(s3)
-        buf = np.zeros((C, P * self.block + slack), a5.dtype)
+        # + one tile width: the forward kernel's last tile reads (never stores) past the row
+        buf = np.zeros((C, P * self.block + slack + _K.tile_width(a5.dtype)), a5.dtype)
         if self.inner:
             v = buf[:, :P * self.block].reshape((C,) + s3 + tuple(self.plane) + (N,))
             at = a5.transpose(1, 2, 3, 4, 0)
@@ -144,11 +145,10 @@ class _Lay:
     def fwd(self, xb, wf, toff, groups):
         K = wf.shape[0]
         R = len(self.row_off)
-        kblk, chunk = _FWD_BLK
-        nkg = groups * max(1, (K // groups) // kblk)          # as in conv_forward
-        nq = max(_cdiv(self.Q, chunk), _cdiv(16, nkg * R))   # >= 16 units when possible
+        tw = _K.tile_width(xb.dtype)
+        nq = max(_cdiv(self.Q, _FWD_CHUNK), _cdiv(16, groups * R))   # >= 16 units if possible
         out = np.empty((K, R, self.Q), xb.dtype)
-        _K.conv_forward(xb, wf, toff, self.row_off, out, max(16, _cdiv(self.Q, nq)), kblk)
+        _K.conv_forward(xb, wf, toff, self.row_off, out, _cdiv(_cdiv(self.Q, nq), tw) * tw)
         return out
 
     def unflat(self, out):
