@@ -22,7 +22,8 @@ intrinsic (``_tile``): a tile of TILE_K output channels x TILE_V vectors of cons
 stays in registers for the whole (channel, tap) reduction, each step loading TILE_V input vectors
 and broadcasting TILE_K weights. (Numba's own vectoriser cannot keep accumulators in registers
 across an outer reduction loop; the best plain-Python loop reached ~60 % of this speed.) The
-weight gradient keeps 16 accumulators (4 channels x 4 taps). Work is cut into cache-sized chunks
+weight gradient (``_dw_tile``) keeps DW_K channels x DW_J (channel, tap) streams of vector
+partial sums over a chunk of the flat axis, then sums each by a fixed tree. Work is cut into cache-sized chunks
 of the flat axis. Each ``prange`` iteration owns the outputs it writes and sums in a fixed order,
 so results do not depend on the number of threads (the weight gradient's partial sums per fixed
 chunk are combined by the caller).
@@ -39,10 +40,6 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 __all__ = ["conv_forward", "conv_backward_weight", "transpose2d", "tile_width"]
-
-# reassoc lets LLVM vectorise the dot-product reductions of the weight gradient; the order is
-# still fixed per compiled kernel, so results stay bitwise reproducible across thread counts.
-_FM = {"reassoc", "contract", "nsz"}
 
 
 def _vector_bytes() -> int:
@@ -77,91 +74,139 @@ def tile_width(dtype) -> int:
     return TILE_V * _VBYTES // np.dtype(dtype).itemsize
 
 
+def _vec(context, dtype):
+    """(LLVM element type, lanes, vector type) of one register for a Numba float dtype."""
+    ety = context.get_data_type(dtype)
+    lanes = _VBYTES // (4 if dtype == types.float32 else 8)
+    return ety, lanes, ir.VectorType(ety, lanes)
+
+
+def _suffix(vt):
+    return f"v{vt.count}{'f32' if vt.element == ir.FloatType() else 'f64'}"
+
+
+def _fma_fn(builder, vt):
+    return cgutils.get_or_insert_function(builder.module, ir.FunctionType(vt, [vt, vt, vt]),
+                                          f"llvm.fma.{_suffix(vt)}")
+
+
+def _mload_fn(builder, vt):
+    mt = ir.VectorType(ir.IntType(1), vt.count)
+    return cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(vt, [vt.as_pointer(), ir.IntType(32), mt, vt]),
+        f"llvm.masked.load.{_suffix(vt)}.p0")
+
+
+def _mstore_fn(builder, vt):
+    mt = ir.VectorType(ir.IntType(1), vt.count)
+    return cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(ir.VoidType(), [vt, vt.as_pointer(), ir.IntType(32), mt]),
+        f"llvm.masked.store.{_suffix(vt)}.p0")
+
+
+def _splat(builder, value, lanes):
+    """<lanes x T> with every lane = value."""
+    und = ir.Constant(ir.VectorType(value.type, lanes), ir.Undefined)
+    return builder.shuffle_vector(builder.insert_element(und, value, ir.Constant(ir.IntType(32), 0)),
+                                  und, ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes))
+
+
+def _lane_mask(builder, lanes, limit, first):
+    """<lanes x i1>: lane q is on when first + q < limit (limit: an i64 value)."""
+    return builder.icmp_signed("<", ir.Constant(ir.VectorType(ir.IntType(64), lanes),
+                                                [first + q for q in range(lanes)]),
+                               _splat(builder, limit, lanes))
+
+
+def _vload(builder, base, idx, vt, mask=None):
+    """Vector at base[idx] (element pointer + i64 index), unaligned; masked-off lanes are not
+    read and give 0."""
+    ptr = builder.bitcast(builder.gep(base, [idx], inbounds=True), vt.as_pointer())
+    if mask is None:
+        return builder.load(ptr, align=1)
+    return builder.call(_mload_fn(builder, vt), [ptr, ir.Constant(ir.IntType(32), 1), mask,
+                                                 ir.Constant(vt, None)])
+
+
+def _acc_loop(builder, trip, nacc, vt, body):
+    """Emit ``for it in range(trip): accs = body(it, accs)`` with nacc zero-initialised vector
+    accumulators carried in registers (phi nodes); returns the final accumulators."""
+    i64 = ir.IntType(64)
+    zero = ir.Constant(vt, None)
+    pre = builder.basic_block
+    loop = builder.append_basic_block("acc.loop")
+    done = builder.append_basic_block("acc.done")
+    builder.cbranch(builder.icmp_signed(">", trip, ir.Constant(i64, 0)), loop, done)
+    builder.position_at_end(loop)
+    it = builder.phi(i64)
+    accs = [builder.phi(vt) for _ in range(nacc)]
+    new = body(it, accs)
+    it1 = builder.add(it, ir.Constant(i64, 1))
+    latch = builder.basic_block
+    builder.cbranch(builder.icmp_signed("<", it1, trip), loop, done)
+    it.add_incoming(ir.Constant(i64, 0), pre)
+    it.add_incoming(it1, latch)
+    builder.position_at_end(done)
+    out = []
+    for phi, v in zip(accs, new):
+        phi.add_incoming(zero, pre)
+        phi.add_incoming(v, latch)
+        r = builder.phi(vt)
+        r.add_incoming(zero, pre)
+        r.add_incoming(v, latch)
+        out.append(r)
+    return out
+
+
+def _arrays(context, builder, signature, args, n):
+    return [context.make_array(t)(context, builder, a)
+            for t, a in zip(signature.args[:n], args[:n])]
+
+
 @intrinsic
 def _tile(typingctx, xf, wt, so, o, b, kc, row0, nrows, p, nvalid):
-    """One register-blocked tile, written in LLVM IR (Numba's vectoriser keeps accumulators in
-    memory, not registers, across an outer reduction loop):
+    """One register-blocked forward tile:
 
         o[row0 + i, p + q] = sum_j wt[j, kc + i] * xf[b + so[j] + q]
-        for i < min(TILE_K, nrows), q < min(TILE_V * lanes, nvalid)
+        for i < min(TILE_K, nrows), q < min(TILE_V * lanes, nvalid), j < wt.shape[0]
 
     One FMA chain per output in j order from 0, so results do not depend on tiling or threads.
     Loads are unmasked (the caller guarantees slack), stores are masked to the valid outputs."""
     sig = types.void(xf, wt, so, o, b, kc, row0, nrows, p, nvalid)
 
     def codegen(context, builder, signature, args):
-        xa, wa, sa, oa, b, kc, row0, nrows, p, nvalid = args
-        ety = context.get_data_type(signature.args[0].dtype)
-        lanes = _VBYTES // (4 if signature.args[0].dtype == types.float32 else 8)
-        vt = ir.VectorType(ety, lanes)
-        i64, i32, i1 = ir.IntType(64), ir.IntType(32), ir.IntType(1)
-        c = lambda v: ir.Constant(i64, v)  # noqa: E731
-        X, W, S, O = (context.make_array(t)(context, builder, a)
-                      for t, a in zip(signature.args[:4], (xa, wa, sa, oa)))
-        ldw = cgutils.unpack_tuple(builder, W.shape, 2)[1]
+        b, kc, row0, nrows, p, nvalid = args[4:]
+        ety, lanes, vt = _vec(context, signature.args[0].dtype)
+        c = lambda v: ir.Constant(ir.IntType(64), v)  # noqa: E731
+        X, W, S, O = _arrays(context, builder, signature, args, 4)
+        nj, ldw = cgutils.unpack_tuple(builder, W.shape, 2)
         ldo = cgutils.unpack_tuple(builder, O.shape, 2)[1]
-        n = cgutils.unpack_tuple(builder, W.shape, 2)[0]
-        fma = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vt, [vt, vt, vt]),
-            f"llvm.fma.v{lanes}{'f32' if ety == ir.FloatType() else 'f64'}")
-        zero = ir.Constant(vt, None)
-        undef = ir.Constant(vt, ir.Undefined)
-        splat0 = ir.Constant(ir.VectorType(i32, lanes), [0] * lanes)
-        pre = builder.basic_block
-        loop = builder.append_basic_block("tile.loop")
-        done = builder.append_basic_block("tile.done")
-        builder.cbranch(builder.icmp_signed(">", n, c(0)), loop, done)
-        builder.position_at_end(loop)
-        j = builder.phi(i64)
-        acc = [[builder.phi(vt) for _ in range(TILE_V)] for _ in range(TILE_K)]
-        a = builder.add(b, builder.load(builder.gep(S.data, [j], inbounds=True)))
-        xv = [builder.load(builder.bitcast(builder.gep(X.data, [builder.add(a, c(v * lanes))],
-                                                       inbounds=True), vt.as_pointer()), align=1)
-              for v in range(TILE_V)]
-        wrow = builder.add(builder.mul(j, ldw), kc)
-        new = []
-        for i in range(TILE_K):
-            w = builder.load(builder.gep(W.data, [builder.add(wrow, c(i))], inbounds=True))
-            ws = builder.shuffle_vector(builder.insert_element(undef, w, ir.Constant(i32, 0)),
-                                        undef, splat0)
-            new.append([builder.call(fma, [ws, xv[v], acc[i][v]]) for v in range(TILE_V)])
-        j1 = builder.add(j, c(1))
-        latch = builder.basic_block
-        builder.cbranch(builder.icmp_signed("<", j1, n), loop, done)
-        j.add_incoming(c(0), pre)
-        j.add_incoming(j1, latch)
-        for i in range(TILE_K):
-            for v in range(TILE_V):
-                acc[i][v].add_incoming(zero, pre)
-                acc[i][v].add_incoming(new[i][v], latch)
-        builder.position_at_end(done)
-        res = []
-        for i in range(TILE_K):
-            res.append([])
-            for v in range(TILE_V):
-                r = builder.phi(vt)
-                r.add_incoming(zero, pre)
-                r.add_incoming(new[i][v], latch)
-                res[i].append(r)
-        # store mask: lane q of vector v is valid when v * lanes + q < nvalid
-        lane = ir.Constant(ir.VectorType(i64, lanes), list(range(lanes)))
-        nv = builder.shuffle_vector(
-            builder.insert_element(ir.Constant(ir.VectorType(i64, lanes), ir.Undefined), nvalid,
-                                   ir.Constant(i32, 0)),
-            ir.Constant(ir.VectorType(i64, lanes), ir.Undefined), splat0)
-        masks = [builder.icmp_signed("<", builder.add(lane, ir.Constant(
-            ir.VectorType(i64, lanes), [v * lanes] * lanes)), nv) for v in range(TILE_V)]
-        mstore = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [vt, vt.as_pointer(), i32,
-                                                             ir.VectorType(i1, lanes)]),
-            f"llvm.masked.store.v{lanes}{'f32' if ety == ir.FloatType() else 'f64'}.p0")
+        fma = _fma_fn(builder, vt)
+
+        def body(j, acc):
+            a = builder.add(b, builder.load(builder.gep(S.data, [j], inbounds=True)))
+            xv = [_vload(builder, X.data, builder.add(a, c(v * lanes)), vt)
+                  for v in range(TILE_V)]
+            wrow = builder.add(builder.mul(j, ldw), kc)
+            new = []
+            for i in range(TILE_K):
+                w = builder.load(builder.gep(W.data, [builder.add(wrow, c(i))], inbounds=True))
+                ws = _splat(builder, w, lanes)
+                new += [builder.call(fma, [ws, xv[v], acc[i * TILE_V + v]])
+                        for v in range(TILE_V)]
+            return new
+
+        res = _acc_loop(builder, nj, TILE_K * TILE_V, vt, body)
+        masks = [_lane_mask(builder, lanes, nvalid, v * lanes) for v in range(TILE_V)]
+        mstore = _mstore_fn(builder, vt)
         for i in range(TILE_K):
             with builder.if_then(builder.icmp_signed("<", c(i), nrows)):
                 rowp = builder.add(builder.mul(builder.add(row0, c(i)), ldo), p)
                 for v in range(TILE_V):
                     ptr = builder.bitcast(builder.gep(O.data, [builder.add(rowp, c(v * lanes))],
                                                       inbounds=True), vt.as_pointer())
-                    builder.call(mstore, [res[i][v], ptr, ir.Constant(i32, 1), masks[v]])
+                    builder.call(mstore, [res[i * TILE_V + v], ptr, ir.Constant(ir.IntType(32), 1),
+                                          masks[v]])
         return context.get_dummy_value()
 
     return sig, codegen
@@ -217,137 +262,109 @@ def conv_forward(x, w, toff, row_off, out, chunk):
                       r * Q + q, e - q)
 
 
-# The weight-gradient helpers are inlined into their caller at Numba IR level and compiled
-# without the (unused) Python/C wrappers: every separately compiled helper is an extra LLVM
-# module that each caller re-optimises and re-emits, ~0.4 s of cold compile per dtype; the
-# generated loops are the same (measured equal or faster).
-@njit(cache=True, fastmath=_FM, inline="always")
-def _dw_k4t4(ga, gb, gc, gd, xa, xb, xc, xd, z):
-    s00 = s01 = s02 = s03 = z
-    s10 = s11 = s12 = s13 = z
-    s20 = s21 = s22 = s23 = z
-    s30 = s31 = s32 = s33 = z
-    for q in range(ga.shape[0]):
-        g0 = ga[q]
-        g1 = gb[q]
-        g2 = gc[q]
-        g3 = gd[q]
-        va = xa[q]
-        vb = xb[q]
-        vc = xc[q]
-        vd = xd[q]
-        s00 += g0 * va
-        s01 += g0 * vb
-        s02 += g0 * vc
-        s03 += g0 * vd
-        s10 += g1 * va
-        s11 += g1 * vb
-        s12 += g1 * vc
-        s13 += g1 * vd
-        s20 += g2 * va
-        s21 += g2 * vb
-        s22 += g2 * vc
-        s23 += g2 * vd
-        s30 += g3 * va
-        s31 += g3 * vb
-        s32 += g3 * vc
-        s33 += g3 * vd
-    return (s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23,
-            s30, s31, s32, s33)
+# Weight-gradient tile: DW_K output channels x DW_J reduction streams, one vector accumulator
+# each (AVX-512: 4 x 6 = 24 zmm; per step 4 gradient + 6 input vector loads feed 24 FMAs).
+DW_K, DW_J = (4, 6) if _VBYTES == 64 else (4, 2)
 
 
-@njit(cache=True, fastmath=_FM, inline="always")
-def _dw_k4t1(ga, gb, gc, gd, xa, z):
-    s0 = s1 = s2 = s3 = z
-    for q in range(ga.shape[0]):
-        va = xa[q]
-        s0 += ga[q] * va
-        s1 += gb[q] * va
-        s2 += gc[q] * va
-        s3 += gd[q] * va
-    return s0, s1, s2, s3
+@intrinsic
+def _dw_tile(typingctx, xf, gf, so, acc, xb, gb, ldg, j0, nk, nj, n):
+    """acc[i, s] = sum_{q < n} gf[gb + i*ldg + q] * xf[xb + so[j0 + s] + q] for i < DW_K,
+    s < DW_J (rows i >= nk and streams s >= nj repeat row / stream 0: computed, ignored).
+    Vector lanes accumulate q = lane (mod lanes); the last partial vector is loaded masked
+    (nothing past n is read); each accumulator is then summed by a fixed pairwise tree."""
+    sig = types.void(xf, gf, so, acc, xb, gb, ldg, j0, nk, nj, n)
+
+    def codegen(context, builder, signature, args):
+        xb, gb, ldg, j0, nk, nj, n = args[4:]
+        ety, lanes, vt = _vec(context, signature.args[0].dtype)
+        c = lambda v: ir.Constant(ir.IntType(64), v)  # noqa: E731
+        X, Gr, S, A = _arrays(context, builder, signature, args, 4)
+        fma = _fma_fn(builder, vt)
+        lt = lambda i, lim: builder.select(builder.icmp_signed("<", c(i), lim), c(i), c(0))  # noqa
+        gofs = [builder.add(gb, builder.mul(lt(i, nk), ldg)) for i in range(DW_K)]
+        xofs = [builder.add(xb, builder.load(builder.gep(S.data, [builder.add(j0, lt(s, nj))],
+                                                         inbounds=True))) for s in range(DW_J)]
+
+        def step(q, accs, mask=None):
+            gv = [_vload(builder, Gr.data, builder.add(o, q), vt, mask) for o in gofs]
+            new = list(accs)
+            for s in range(DW_J):
+                xv = _vload(builder, X.data, builder.add(xofs[s], q), vt, mask)
+                for i in range(DW_K):
+                    new[i * DW_J + s] = builder.call(fma, [gv[i], xv, accs[i * DW_J + s]])
+            return new
+
+        m = builder.udiv(n, c(lanes))
+        res = _acc_loop(builder, m, DW_K * DW_J, vt,
+                        lambda it, accs: step(builder.mul(it, c(lanes)), accs))
+        q0 = builder.mul(m, c(lanes))     # the last partial vector (an all-off mask if none)
+        res = step(q0, res, _lane_mask(builder, lanes, builder.sub(n, q0), 0))
+        ldA = cgutils.unpack_tuple(builder, A.shape, 2)[1]
+        i32v = lambda idx: ir.Constant(ir.VectorType(ir.IntType(32), len(idx)), idx)  # noqa
+        for i in range(DW_K):
+            for s in range(DW_J):
+                v, w = res[i * DW_J + s], lanes
+                while w > 1:                      # fixed pairwise tree: deterministic
+                    w //= 2
+                    v = builder.fadd(builder.shuffle_vector(v, v, i32v(list(range(w)))),
+                                     builder.shuffle_vector(v, v, i32v(list(range(w, 2 * w)))))
+                tot = builder.extract_element(v, ir.Constant(ir.IntType(32), 0))
+                builder.store(tot, builder.gep(A.data, [builder.add(builder.mul(c(i), ldA), c(s))],
+                                               inbounds=True))
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
-@njit(cache=True, fastmath=_FM, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _dw_unit(x, g, Q, toff, row_off, part, ch, c0, k0, k1, p0, p1, chunk):
-    """part[ch, k0:k1] = sum over pieces p0..p1 (piece = chunk of a row; fixed order:
-    pieces, channels, taps)."""
-    Cg = part.shape[2]
-    T = part.shape[3]
-    nq = (Q + chunk - 1) // chunk
-    part[ch, k0:k1] = 0
-    z = np.zeros(1, part.dtype)[0]      # a zero of the data's dtype: float32 stays float32
-    acc = np.zeros((4, 4), part.dtype)
-    for pc in range(p0, p1):
-        r = pc // nq
-        a = (pc - r * nq) * chunk
-        b = min(Q, a + chunk)
-        n = b - a
-        s0 = row_off[r] + a
-        e0 = r * Q + a
-        for ci in range(Cg):
-            xc = x[c0 + ci]
-            for kb in range(k0, k1, 4):
-                nk = min(4, k1 - kb)
-                ga = g[kb, e0:e0 + n]
-                gb = g[kb + (1 if nk > 1 else 0), e0:e0 + n]
-                gc = g[kb + (2 if nk > 2 else 0), e0:e0 + n]
-                gd = g[kb + (3 if nk > 3 else 0), e0:e0 + n]
-                t = 0
-                while t < T:
-                    nt = min(4, T - t)
-                    if nt == 4:
-                        ba = s0 + toff[t]
-                        bb = s0 + toff[t + 1]
-                        bc = s0 + toff[t + 2]
-                        bd = s0 + toff[t + 3]
-                        r = _dw_k4t4(ga, gb, gc, gd, xc[ba:ba + n], xc[bb:bb + n],
-                                     xc[bc:bc + n], xc[bd:bd + n], z)
-                        acc[0, 0], acc[0, 1], acc[0, 2], acc[0, 3] = r[0], r[1], r[2], r[3]
-                        acc[1, 0], acc[1, 1], acc[1, 2], acc[1, 3] = r[4], r[5], r[6], r[7]
-                        acc[2, 0], acc[2, 1], acc[2, 2], acc[2, 3] = r[8], r[9], r[10], r[11]
-                        acc[3, 0], acc[3, 1], acc[3, 2], acc[3, 3] = (r[12], r[13], r[14],
-                                                                      r[15])
-                    else:
-                        nt = 1
-                        ba = s0 + toff[t]
-                        r4 = _dw_k4t1(ga, gb, gc, gd, xc[ba:ba + n], z)
-                        acc[0, 0], acc[1, 0], acc[2, 0], acc[3, 0] = r4[0], r4[1], r4[2], r4[3]
-                    for i in range(nk):
-                        for j in range(nt):
-                            part[ch, kb + i, ci, t + j] += acc[i, j]
-                    t += nt
-
-
-@njit(cache=True, parallel=True, fastmath=_FM, no_cfunc_wrapper=True)
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def conv_backward_weight(x, g, toff, row_off, part, chunk):
     """Weight gradient, partial sums over fixed ranges of pieces (the caller sums axis 0).
 
     x: (C, L), g: (K, R, Q) (zeros in junk positions), part: (nch, K, Cg, T) overwritten:
     part[ch, k, c, t] = sum_{(r, q) in range ch} g[k, r, q] * x[grp*Cg + c, row_off[r] + toff[t] + q]
-    where the pieces (row, chunk of the row) are split into nch equal ranges.
-    One parallel unit = (range, group, block of <= 16 output channels)."""
+    where the pieces (row, chunk of the row) are split into nch balanced ranges. One parallel
+    unit = (range, group): its pieces' input stays in cache for all output channels."""
     C = x.shape[0]
+    L = x.shape[1]
     K = g.shape[0]
+    R = g.shape[1]
     Q = g.shape[2]
-    M = g.shape[1] * ((Q + chunk - 1) // chunk)     # number of pieces
-    g2 = g.reshape(K, g.shape[1] * Q)
     nch = part.shape[0]
     Cg = part.shape[2]
+    T = part.shape[3]
     G = C // Cg
     Kg = K // G
-    nkg = (Kg + 15) // 16
-    per = (M + nch - 1) // nch
-    for u in prange(nch * G * nkg):
-        ch = u // (G * nkg)
-        rem = u - ch * (G * nkg)
-        grp = rem // nkg
-        kgi = rem - grp * nkg
-        k0 = grp * Kg + kgi * 16
-        k1 = min(grp * Kg + Kg, k0 + 16)
-        q0 = min(M, ch * per)
-        q1 = min(M, q0 + per)
-        _dw_unit(x, g2, Q, toff, row_off, part, ch, grp * Cg, k0, k1, q0, q1, chunk)
+    JT = Cg * T
+    if R > 0 and T > 0 and row_off.max() + toff.max() + Q > L:
+        raise ValueError("conv_backward_weight(): input rows too short")
+    so = np.empty(JT, np.uint64)
+    for ci in range(Cg):
+        for t in range(T):
+            so[ci * T + t] = ci * L + toff[t]
+    xf = x.reshape(C * L)
+    gf = g.reshape(K * R * Q)
+    nq = (Q + chunk - 1) // chunk
+    M = R * nq
+    for u in prange(nch * G):
+        ch = u // G
+        grp = u - ch * G
+        pw = part[ch].reshape(K, JT)
+        pw[grp * Kg:grp * Kg + Kg] = 0
+        acc = np.empty((DW_K, DW_J), x.dtype)
+        for pc in range(ch * M // nch, (ch + 1) * M // nch):     # balanced ranges
+            r = pc // nq
+            a = (pc - r * nq) * chunk
+            n = min(Q, a + chunk) - a
+            xb = grp * Cg * L + row_off[r] + a
+            for k0 in range(grp * Kg, grp * Kg + Kg, DW_K):
+                nk = min(DW_K, grp * Kg + Kg - k0)
+                for j0 in range(0, JT, DW_J):
+                    nj = min(DW_J, JT - j0)
+                    _dw_tile(xf, gf, so, acc, xb, (k0 * R + r) * Q + a, R * Q, j0, nk, nj, n)
+                    for i in range(nk):
+                        for s in range(nj):
+                            pw[k0 + i, j0 + s] += acc[i, s]
 
 
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)

@@ -204,9 +204,8 @@ def _conv_dw(x, g, wshape, geo):
     lay, xb, toff = _fwd_geom(x5, _to3(wshape[2:], 1), geo)
     gb = lay.gpack(g5)
     Cg = wshape[1]
-    nkg = groups * _cdiv(K // groups, 16)
     pieces = gb.shape[1] * _cdiv(gb.shape[2], _CHUNK)
-    nch = max(1, min(pieces, 8 // nkg))          # depends on shapes only, not threads
+    nch = max(1, min(pieces, _cdiv(16, groups)))  # >= 16 units; shapes only, not threads
     part = np.empty((nch, K, Cg, len(toff)), x.dtype)
     _K.conv_backward_weight(xb, gb, toff, lay.row_off, part, _CHUNK)
     dw = part[0] if nch == 1 else part.sum(axis=0)
