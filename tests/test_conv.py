@@ -223,6 +223,52 @@ def test_kernel_callable_alone():
     np.testing.assert_allclose(part.sum(0), ref)
 
 
+@settings(max_examples=40, deadline=None)
+@given(G=st.integers(1, 3), Kg=st.integers(1, 19), Cg=st.integers(1, 4), T=st.integers(1, 7),
+       R=st.integers(1, 3), Q=st.integers(1, 130), chunk=st.integers(1, 200), nch=st.integers(1, 5),
+       dt=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2 ** 16))
+def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, seed):
+    """The register-blocked tiles: any channel count (partial channel blocks), any row length
+    (masked last tile), several rows, groups, both dtypes, against direct sums."""
+    rng = np.random.default_rng(seed)
+    toff = rng.integers(0, 9, T).astype(np.int64)
+    row_off = (np.arange(R) * (Q + 3)).astype(np.int64)
+    L = int(row_off.max() + toff.max() + Q) + K.tile_width(dt)
+    x = rng.standard_normal((G * Cg, L)).astype(dt)
+    w = rng.standard_normal((G * Kg, Cg, T)).astype(dt)
+    out = np.full((G * Kg, R, Q), np.nan, dt)
+    K.conv_forward(x, w, toff, row_off, out, chunk)
+    ref = np.zeros(out.shape)
+    gi = np.arange(G * Kg) // Kg
+    for k in range(G * Kg):
+        for c in range(Cg):
+            for t in range(T):
+                for r in range(R):
+                    s0 = row_off[r] + toff[t]
+                    ref[k, r] += w[k, c, t] * x[gi[k] * Cg + c, s0:s0 + Q].astype(np.float64)
+    tol = 1e-4 if dt == np.float32 else 1e-12
+    np.testing.assert_allclose(out, ref, rtol=tol, atol=tol * np.abs(ref).max())
+    g = rng.standard_normal(out.shape).astype(dt)
+    part = np.full((nch, G * Kg, Cg, T), np.nan, dt)
+    K.conv_backward_weight(x[:, :L - K.tile_width(dt)].copy(), g, toff, row_off, part, chunk)
+    dref = np.zeros((G * Kg, Cg, T))
+    for k in range(G * Kg):
+        for c in range(Cg):
+            for t in range(T):
+                for r in range(R):
+                    s0 = row_off[r] + toff[t]
+                    dref[k, c, t] += g[k, r].astype(np.float64) @ x[gi[k] * Cg + c, s0:s0 + Q]
+    np.testing.assert_allclose(part.sum(0), dref, rtol=tol, atol=tol * np.abs(dref).max())
+
+
+def test_tile_kernels_refuse_rows_without_slack():
+    x = np.zeros((1, 10), np.float32)
+    out = np.empty((1, 1, 10), np.float32)
+    with pytest.raises(ValueError, match="too short"):
+        K.conv_forward(x, np.ones((1, 1, 1), np.float32), np.zeros(1, np.int64),
+                       np.zeros(1, np.int64), out, 16)
+
+
 # ---- errors ----------------------------------------------------------------------------------
 
 def _err(fn, match, exc=(RuntimeError, ValueError)):
