@@ -176,7 +176,7 @@ def _tile(typingctx, xf, wt, so, o, b, kc, row0, nrows, p, nvalid):
 
     def codegen(context, builder, signature, args):
         b, kc, row0, nrows, p, nvalid = args[4:]
-        ety, lanes, vt = _vec(context, signature.args[0].dtype)
+        _, lanes, vt = _vec(context, signature.args[0].dtype)
         c = lambda v: ir.Constant(ir.IntType(64), v)  # noqa: E731
         X, W, S, O = _arrays(context, builder, signature, args, 4)
         nj, ldw = cgutils.unpack_tuple(builder, W.shape, 2)
@@ -277,7 +277,7 @@ def _dw_tile(typingctx, xf, gf, so, acc, xb, gb, ldg, j0, nk, nj, n):
 
     def codegen(context, builder, signature, args):
         xb, gb, ldg, j0, nk, nj, n = args[4:]
-        ety, lanes, vt = _vec(context, signature.args[0].dtype)
+        _, lanes, vt = _vec(context, signature.args[0].dtype)
         c = lambda v: ir.Constant(ir.IntType(64), v)  # noqa: E731
         X, Gr, S, A = _arrays(context, builder, signature, args, 4)
         fma = _fma_fn(builder, vt)
