@@ -212,6 +212,18 @@ def _tile(typingctx, xf, wt, so, o, b, kc, row0, nrows, p, nvalid):
     return sig, codegen
 
 
+@njit(cache=True, inline="always")
+def _stream_offsets(Cg, L, toff):
+    """Flat offset of each reduction stream j = (channel c, tap t) in a (Cg, L) input block:
+    c * L + toff[t], unsigned so the tiles' address arithmetic has no sign checks."""
+    T = toff.shape[0]
+    so = np.empty(Cg * T, np.uint64)
+    for ci in range(Cg):
+        for t in range(T):
+            so[ci * T + t] = ci * L + toff[t]
+    return so
+
+
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def conv_forward(x, w, toff, row_off, out, chunk):
     """out[k, r, q] = sum_{c,t} w[k, c, t] * x[grp*Cg + c, row_off[r] + toff[t] + q]
@@ -228,7 +240,7 @@ def conv_forward(x, w, toff, row_off, out, chunk):
     Q = out.shape[2]
     G = C // Cg
     Kg = K // G
-    TW = TILE_V * (_VBYTES // x.itemsize)
+    TW = TILE_V * (_VBYTES // x.itemsize)     # = tile_width(dtype) (not callable in Numba)
     Qp = (Q + TW - 1) // TW * TW
     if R > 0 and T > 0 and row_off.max() + toff.max() + Qp > L:
         raise ValueError("conv_forward(): input rows too short for the tiles (no slack)")
@@ -241,10 +253,7 @@ def conv_forward(x, w, toff, row_off, out, chunk):
             for ci in range(Cg):
                 for t in range(T):
                     wt[gi, ci * T + t, kk] = w[gi * Kg + kk, ci, t]
-    so = np.empty(Cg * T, np.uint64)          # flat offset of reduction index j = (c, t)
-    for ci in range(Cg):
-        for t in range(T):
-            so[ci * T + t] = ci * L + toff[t]
+    so = _stream_offsets(Cg, L, toff)
     o2 = out.reshape(K, R * Q)
     xf = x.reshape(C * L)
     nq = (Q + chunk - 1) // chunk
@@ -338,10 +347,7 @@ def conv_backward_weight(x, g, toff, row_off, part, chunk):
     JT = Cg * T
     if R > 0 and T > 0 and row_off.max() + toff.max() + Q > L:
         raise ValueError("conv_backward_weight(): input rows too short")
-    so = np.empty(JT, np.uint64)
-    for ci in range(Cg):
-        for t in range(T):
-            so[ci * T + t] = ci * L + toff[t]
+    so = _stream_offsets(Cg, L, toff)
     xf = x.reshape(C * L)
     gf = g.reshape(K * R * Q)
     nq = (Q + chunk - 1) // chunk
