@@ -18,7 +18,7 @@ import sys
 import time
 import traceback
 
-GROUPS = ("overhead", "conv", "pool", "train")
+GROUPS = ("compile", "overhead", "conv", "pool", "train")
 
 
 def _discover():

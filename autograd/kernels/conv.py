@@ -36,6 +36,8 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
+
+from . import parallel_float32
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -224,6 +226,7 @@ def _stream_offsets(Cg, L, toff):
     return so
 
 
+@parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def conv_forward(x, w, toff, row_off, out, chunk):
     """out[k, r, q] = sum_{c,t} w[k, c, t] * x[grp*Cg + c, row_off[r] + toff[t] + q]
@@ -326,6 +329,7 @@ def _dw_tile(typingctx, xf, gf, so, acc, xb, gb, ldg, j0, nk, nj, n):
     return sig, codegen
 
 
+@parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def conv_backward_weight(x, g, toff, row_off, part, chunk):
     """Weight gradient, partial sums over fixed ranges of pieces (the caller sums axis 0).
@@ -373,6 +377,7 @@ def conv_backward_weight(x, g, toff, row_off, part, chunk):
                             pw[k0 + i, j0 + s] += acc[i, s]
 
 
+@parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def transpose2d(src, dst):
     """dst[j, i] = src[i, j] in 32x32 tiles (layout changes of the batch-inner convs)."""

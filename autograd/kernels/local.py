@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from numba import njit, prange
 
+from . import parallel_float32
+
 __all__ = ["unfold_lc", "fold_lc"]
 
 
+@parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def unfold_lc(x, cols, kh, kw, sh, sw, ph, pw, OW):
     N, C, H, W = x.shape
@@ -33,6 +36,7 @@ def unfold_lc(x, cols, kh, kw, sh, sw, ph, pw, OW):
                             cols[l, n, col] = x[n, c, h, w]
 
 
+@parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def fold_lc(cols, gx, kh, kw, sh, sw, ph, pw, OW):
     N, C, H, W = gx.shape

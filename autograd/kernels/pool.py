@@ -11,7 +11,8 @@ is described per spatial dim by two int64 arrays over the output positions:
 That one description covers plain pooling (padding, dilation, ceil_mode), adaptive pooling
 (variable windows) and pooling across channels (asymmetric padding). Four kernels serve every
 op, branching on a ``mode`` once per plane, outside the loops (few kernels = short cold
-compile: each parallel kernel costs ~1 s to compile per dtype): ``pool_fwd`` (max / avg
+compile: each parallel kernel costs ~1 s to compile for float32; float64 gets a serial
+build, ~0.3 s): ``pool_fwd`` (max / avg
 forward), ``pool_bwd`` (scatter-add by index = max backward / unpool adjoint; avg backward),
 and for 2x2 / stride 2 / no padding (the LeNet case, 3-d views, no window tables)
 ``pool_2x2`` (max / avg forward) and ``avg_pool_2x2_bwd`` (writes every input-gradient element
@@ -29,12 +30,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from . import parallel_float32
+
 __all__ = ["pool_fwd", "pool_bwd", "pool_2x2", "avg_pool_2x2_bwd", "MAX", "AVG"]
 
 
 MAX, AVG = 0, 1     # kernel modes
 
 
+@parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def pool_fwd(x, out, idx, lod, cntd, loh, cnth, low, cntw, dd, dh, dw, div, zero, mode):
     """x: (B, D, H, W); out, idx: (B, OD, OH, OW).
@@ -92,6 +96,7 @@ def pool_fwd(x, out, idx, lod, cntd, loh, cnth, low, cntw, dd, dh, dw, div, zero
                             out[b, od, oh, ow] = acc / div[od, oh, ow]
 
 
+@parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def pool_bwd(g, idx, gx, lod, cntd, loh, cnth, low, cntw, dd, dh, dw, div, H, W, mode):
     """gx: (B, P) flat planes of the (D, H, W) input; g, idx: (B, OD, OH, OW).
@@ -130,6 +135,7 @@ def pool_bwd(g, idx, gx, lod, cntd, loh, cnth, low, cntw, dd, dh, dw, div, H, W,
                                     gx[b, r + k * dw] += v
 
 
+@parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def pool_2x2(x, out, idx, mode):
     """2x2 window, stride 2, no padding (the LeNet case): no window tables, 3-d views.
@@ -168,6 +174,7 @@ def pool_2x2(x, out, idx, mode):
                                       + x[b, h + 1, w + 1]) / 4
 
 
+@parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def avg_pool_2x2_bwd(g, gx):
     """The adjoint of pool_2x2's AVG: gx (B, H, W) from g (B, H//2, W//2), every gx element
