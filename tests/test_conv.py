@@ -214,8 +214,9 @@ def test_kernel_callable_alone():
     r0 = np.zeros(1, np.int64)
     xs = np.zeros((2, 9 + K.tile_width(x.dtype)))       # slack: the last tile reads past Q
     xs[:, :9] = x
-    K.conv_forward(xs, w, np.arange(3, dtype=np.int64), r0, out, K.tile_width(x.dtype))
-    np.testing.assert_allclose(out[:, 0], ref_conv(x[None], w, None, (1,), (0,), (1,), 1)[0])
+    b = RNG.standard_normal(3)
+    K.conv_forward(xs, w, b, np.arange(3, dtype=np.int64), r0, out, K.tile_width(x.dtype))
+    np.testing.assert_allclose(out[:, 0], ref_conv(x[None], w, b, (1,), (0,), (1,), 1)[0])
     part = np.empty((2, 3, 2, 3))
     g = RNG.standard_normal((3, 1, 7))
     K.conv_backward_weight(x, g, np.arange(3, dtype=np.int64), r0, part, 2)
@@ -236,9 +237,10 @@ def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, se
     L = int(row_off.max() + toff.max() + Q) + K.tile_width(dt)
     x = rng.standard_normal((G * Cg, L)).astype(dt)
     w = rng.standard_normal((G * Kg, Cg, T)).astype(dt)
+    b = rng.standard_normal(G * Kg).astype(dt)
     out = np.full((G * Kg, R, Q), np.nan, dt)
-    K.conv_forward(x, w, toff, row_off, out, chunk)
-    ref = np.zeros(out.shape)
+    K.conv_forward(x, w, b, toff, row_off, out, chunk)
+    ref = np.zeros(out.shape) + b[:, None, None]
     gi = np.arange(G * Kg) // Kg
     for k in range(G * Kg):
         for c in range(Cg):
@@ -265,8 +267,8 @@ def test_tile_kernels_refuse_rows_without_slack():
     x = np.zeros((1, 10), np.float32)
     out = np.empty((1, 1, 10), np.float32)
     with pytest.raises(ValueError, match="too short"):
-        K.conv_forward(x, np.ones((1, 1, 1), np.float32), np.zeros(1, np.int64),
-                       np.zeros(1, np.int64), out, 16)
+        K.conv_forward(x, np.ones((1, 1, 1), np.float32), np.zeros(1, np.float32),
+                       np.zeros(1, np.int64), np.zeros(1, np.int64), out, 16)
 
 
 # ---- errors ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ flat stride-1 sweeps as well, with no wasted multiply-adds.
 * ``out`` / ``g``: (K, M) channel-major flat output; junk positions (between rows / images)
   are cropped by the caller (forward) or are zeros (``g`` of the weight gradient).
 
-    out[k, q] = sum_{c, t} w[k, c, t] * x[grp*Cg + c, q + toff[t]],   grp = k // (K / groups)
+    out[k, q] = b[k] + sum_{c, t} w[k, c, t] * x[grp*Cg + c, q + toff[t]],   grp = k // (K / groups)
 
 Register blocking: the forward is a GEMM-style microkernel written in LLVM IR through a Numba
 intrinsic (``_tile``): a tile of TILE_K output channels x TILE_V vectors of consecutive outputs
@@ -130,11 +130,12 @@ def _vload(builder, base, idx, vt, mask=None):
                                                  ir.Constant(vt, None)])
 
 
-def _acc_loop(builder, trip, nacc, vt, body):
-    """Emit ``for it in range(trip): accs = body(it, accs)`` with nacc zero-initialised vector
-    accumulators carried in registers (phi nodes); returns the final accumulators."""
+def _acc_loop(builder, trip, nacc, vt, body, init=None):
+    """Emit ``for it in range(trip): accs = body(it, accs)`` with nacc vector accumulators
+    carried in registers (phi nodes), starting from ``init`` (default zeros); returns the final
+    accumulators."""
     i64 = ir.IntType(64)
-    zero = ir.Constant(vt, None)
+    init = init or [ir.Constant(vt, None)] * nacc
     pre = builder.basic_block
     loop = builder.append_basic_block("acc.loop")
     done = builder.append_basic_block("acc.done")
@@ -150,11 +151,11 @@ def _acc_loop(builder, trip, nacc, vt, body):
     it.add_incoming(it1, latch)
     builder.position_at_end(done)
     out = []
-    for phi, v in zip(accs, new):
-        phi.add_incoming(zero, pre)
+    for phi, v, v0 in zip(accs, new, init):
+        phi.add_incoming(v0, pre)
         phi.add_incoming(v, latch)
         r = builder.phi(vt)
-        r.add_incoming(zero, pre)
+        r.add_incoming(v0, pre)
         r.add_incoming(v, latch)
         out.append(r)
     return out
@@ -166,21 +167,22 @@ def _arrays(context, builder, signature, args, n):
 
 
 @intrinsic
-def _tile(typingctx, xf, wt, so, o, b, kc, row0, nrows, p, nvalid):
+def _tile(typingctx, xf, wt, bt, so, o, b, kc, row0, nrows, p, nvalid):
     """One register-blocked forward tile:
 
-        o[row0 + i, p + q] = sum_j wt[j, kc + i] * xf[b + so[j] + q]
+        o[row0 + i, p + q] = bt[kc + i] + sum_j wt[j, kc + i] * xf[b + so[j] + q]
         for i < min(TILE_K, nrows), q < min(TILE_V * lanes, nvalid), j < wt.shape[0]
 
-    One FMA chain per output in j order from 0, so results do not depend on tiling or threads.
-    Loads are unmasked (the caller guarantees slack), stores are masked to the valid outputs."""
-    sig = types.void(xf, wt, so, o, b, kc, row0, nrows, p, nvalid)
+    One FMA chain per output in j order from the bias, so results do not depend on tiling or
+    threads (the bias starts the chain: no second pass over the output to add it). Loads are
+    unmasked (the caller guarantees slack), stores are masked to the valid outputs."""
+    sig = types.void(xf, wt, bt, so, o, b, kc, row0, nrows, p, nvalid)
 
     def codegen(context, builder, signature, args):
-        b, kc, row0, nrows, p, nvalid = args[4:]
+        b, kc, row0, nrows, p, nvalid = args[5:]
         _, lanes, vt = _vec(context, signature.args[0].dtype)
         c = lambda v: ir.Constant(ir.IntType(64), v)  # noqa: E731
-        X, W, S, O = _arrays(context, builder, signature, args, 4)
+        X, W, B, S, O = _arrays(context, builder, signature, args, 5)
         nj, ldw = cgutils.unpack_tuple(builder, W.shape, 2)
         ldo = cgutils.unpack_tuple(builder, O.shape, 2)[1]
         fma = _fma_fn(builder, vt)
@@ -198,7 +200,10 @@ def _tile(typingctx, xf, wt, so, o, b, kc, row0, nrows, p, nvalid):
                         for v in range(TILE_V)]
             return new
 
-        res = _acc_loop(builder, nj, TILE_K * TILE_V, vt, body)
+        init = [_splat(builder, builder.load(builder.gep(B.data, [builder.add(kc, c(i))],
+                                                         inbounds=True)), lanes)
+                for i in range(TILE_K) for _ in range(TILE_V)]
+        res = _acc_loop(builder, nj, TILE_K * TILE_V, vt, body, init)
         masks = [_lane_mask(builder, lanes, nvalid, v * lanes) for v in range(TILE_V)]
         mstore = _mstore_fn(builder, vt)
         for i in range(TILE_K):
@@ -228,10 +233,11 @@ def _stream_offsets(Cg, L, toff):
 
 @parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
-def conv_forward(x, w, toff, row_off, out, chunk):
-    """out[k, r, q] = sum_{c,t} w[k, c, t] * x[grp*Cg + c, row_off[r] + toff[t] + q]
-    (overwritten). x: (C, L), w: (K, Cg, T), toff: (T,) int64, row_off: (R,) int64,
-    out: (K, R, Q); L >= max(row_off) + max(toff) + Q rounded up to tile_width(dtype).
+def conv_forward(x, w, bias, toff, row_off, out, chunk):
+    """out[k, r, q] = bias[k] + sum_{c,t} w[k, c, t] * x[grp*Cg + c, row_off[r] + toff[t] + q]
+    (overwritten). x: (C, L), w: (K, Cg, T), bias: (K,) (zeros for none), toff: (T,) int64,
+    row_off: (R,) int64, out: (K, R, Q); L >= max(row_off) + max(toff) + Q rounded up to
+    tile_width(dtype).
     One parallel unit = (group, row, chunk of the row: ``chunk`` outputs, a multiple of the
     tile width); it sweeps its tiles for every output-channel block of the group."""
     C = x.shape[0]
@@ -247,12 +253,16 @@ def conv_forward(x, w, toff, row_off, out, chunk):
     Qp = (Q + TW - 1) // TW * TW
     if R > 0 and T > 0 and row_off.max() + toff.max() + Qp > L:
         raise ValueError("conv_forward(): input rows too short for the tiles (no slack)")
+    if bias.shape[0] != K:
+        raise ValueError("conv_forward(): bias must have one value per output channel")
     # weights as (group, reduction j = (c, t), output channel padded to TILE_K): a tile
     # broadcasts TILE_K consecutive weights per reduction step
     Kp = (Kg + TILE_K - 1) // TILE_K * TILE_K
     wt = np.zeros((G, Cg * T, Kp), x.dtype)
+    bt = np.zeros((G, Kp), x.dtype)
     for gi in range(G):
         for kk in range(Kg):
+            bt[gi, kk] = bias[gi * Kg + kk]
             for ci in range(Cg):
                 for t in range(T):
                     wt[gi, ci * T + t, kk] = w[gi * Kg + kk, ci, t]
@@ -267,10 +277,11 @@ def conv_forward(x, w, toff, row_off, out, chunk):
         a = (rem - r * nq) * chunk
         e = min(Q, a + chunk)
         wg = wt[grp]
+        bg = bt[grp]
         base = grp * Cg * L + row_off[r]
         for kb in range(0, Kg, TILE_K):
             for q in range(a, e, TW):
-                _tile(xf, wg, so, o2, np.uint64(base + q), kb, grp * Kg + kb, Kg - kb,
+                _tile(xf, wg, bg, so, o2, np.uint64(base + q), kb, grp * Kg + kb, Kg - kb,
                       r * Q + q, e - q)
 
 

@@ -61,6 +61,7 @@ def _prod(t):
 
 _CHUNK = 1024          # elements of a row per work unit / cache block (weight gradient)
 _FWD_CHUNK = 288       # forward: row elements per work unit (measured best: 192-768)
+_KEEP_PACKED = 1 << 24  # conv inputs up to this many bytes keep their packed copy for dW
 
 
 class _Lay:
@@ -142,13 +143,15 @@ class _Lay:
             g5.transpose(1, 0, 2, 3, 4)
         return gb.reshape(K, 1, self.Q)
 
-    def fwd(self, xb, wf, toff, groups):
+    def fwd(self, xb, wf, toff, groups, b=None):
+        """Kernel output (K, R, Q) = b + conv; b (K,) or None."""
         K = wf.shape[0]
         R = len(self.row_off)
         tw = _K.tile_width(xb.dtype)
         nq = max(_cdiv(self.Q, _FWD_CHUNK), _cdiv(16, groups * R))   # >= 16 units if possible
         out = np.empty((K, R, self.Q), xb.dtype)
-        _K.conv_forward(xb, wf, toff, self.row_off, out, _cdiv(_cdiv(self.Q, nq), tw) * tw)
+        b = np.zeros(K, xb.dtype) if b is None else np.ascontiguousarray(b, xb.dtype)
+        _K.conv_forward(xb, wf, b, toff, self.row_off, out, _cdiv(_cdiv(self.Q, nq), tw) * tw)
         return out
 
     def unflat(self, out):
@@ -185,23 +188,28 @@ def _fwd_geom(x5, ksz, geo):
     return lay, lay.pack(x5, l3, s3, slack), toff
 
 
-def _conv_fwd(x, w, geo):
-    """conv(x, w): x (N, C, *sp), w (K, Cg, *k) -> (N, K, *osp), arrays."""
+def _conv_fwd(x, w, geo, b=None, packed=None):
+    """conv(x, w) + b: x (N, C, *sp), w (K, Cg, *k), b (K,) or None -> (N, K, *osp), arrays.
+    ``packed``: a list that receives (layout, packed x, taps) for the weight gradient."""
     nd = x.ndim - 2
     x5, w5 = _as5(x), _as5(w)
     N, K = x.shape[0], w.shape[0]
-    lay, xb, toff = _fwd_geom(x5, w5.shape[2:], geo)
+    geom = _fwd_geom(x5, w5.shape[2:], geo)
+    lay, xb, toff = geom
+    if packed is not None:
+        packed.append(geom)
     wf = np.ascontiguousarray(w5).reshape(K, w5.shape[1], -1)
-    out = lay.fwd(xb, wf, toff, geo[4])
+    out = lay.fwd(xb, wf, toff, geo[4], b)
     return lay.unflat(out).reshape((N, K) + lay.osp[3 - nd:])
 
 
-def _conv_dw(x, g, wshape, geo):
-    """Weight gradient of conv: x (N, C, *sp), g (N, K, *osp) -> (K, Cg, *k), arrays."""
+def _conv_dw(x, g, wshape, geo, packed=None):
+    """Weight gradient of conv: x (N, C, *sp), g (N, K, *osp) -> (K, Cg, *k), arrays.
+    ``packed``: the forward's (layout, packed x, taps), to skip packing x again."""
     groups = geo[4]
     x5, g5 = _as5(x), _as5(g)
     K = g.shape[1]
-    lay, xb, toff = _fwd_geom(x5, _to3(wshape[2:], 1), geo)
+    lay, xb, toff = packed or _fwd_geom(x5, _to3(wshape[2:], 1), geo)
     gb = lay.gpack(g5)
     Cg = wshape[1]
     pieces = gb.shape[1] * _cdiv(gb.shape[2], _CHUNK)
@@ -212,9 +220,9 @@ def _conv_dw(x, g, wshape, geo):
     return dw.reshape(wshape)
 
 
-def _conv_dx(g, w, xsp, geo):
-    """Input gradient of conv (= transposed conv of g): g (N, K, *osp), w (K, Cg, *k) ->
-    (N, Cg*groups, *xsp), arrays. Runs the forward kernel on g padded, with flipped,
+def _conv_dx(g, w, xsp, geo, b=None):
+    """Input gradient of conv (= transposed conv of g) + b: g (N, K, *osp), w (K, Cg, *k),
+    b (Cg*groups,) or None -> (N, Cg*groups, *xsp), arrays. Runs the forward kernel on g padded, with flipped,
     transposed weights; strided: per input phase, with the taps of that phase (stride-phase
     decomposition, so no multiply-adds on inserted zeros)."""
     stride, lo, hi, dil, groups = geo
@@ -237,7 +245,7 @@ def _conv_dx(g, w, xsp, geo):
         gb = lay.pack(g5, tuple((k - 1) * d - p for k, d, p in zip(ksz, d3, l3)), one, slack)
         T = _prod(ksz)
         wt = np.ascontiguousarray(w6.reshape(G, Kg, Cg, T)[..., ::-1].transpose(0, 2, 1, 3))
-        return lay.unflat(lay.fwd(gb, wt.reshape(C, Kg, T), toff, G)).reshape(
+        return lay.unflat(lay.fwd(gb, wt.reshape(C, Kg, T), toff, G, b)).reshape(
             (N, C) + tuple(xsp))
     pm = tuple(((k - 1) * d) // s for k, d, s in zip(ksz, d3, s3))
     hp = tuple(_cdiv(p + L, s) for p, L, s in zip(l3, x3, s3))     # phase-plane extent
@@ -254,16 +262,13 @@ def _conv_dx(g, w, xsp, geo):
         wsub[(slice(None), slice(None)) + a + (slice(None),) + m] = \
             w6[(slice(None), slice(None), slice(None)) + tap].transpose(0, 2, 1)
     P = _prod(s3)
-    o = lay.unflat(lay.fwd(gb, wsub.reshape(C * P, Kg, -1), toff, G))   # (N, C*P, *hp)
+    bp = None if b is None else np.repeat(b, P)           # every phase of channel c gets b[c]
+    o = lay.unflat(lay.fwd(gb, wsub.reshape(C * P, Kg, -1), toff, G, bp))   # (N, C*P, *hp)
     o = o.reshape((N, C) + s3 + hp).transpose(0, 1, 5, 2, 6, 3, 7, 4).reshape(
         (N, C, hp[0] * s3[0], hp[1] * s3[1], hp[2] * s3[2]))
     dx = np.ascontiguousarray(o[(slice(None), slice(None)) + tuple(
         slice(p, p + L) for p, L in zip(l3, x3))])
     return dx.reshape((N, C) + tuple(xsp))
-
-
-def _bias_shape(nd):
-    return (1, -1) + (1,) * nd
 
 
 def _sum_bias(g):
@@ -281,10 +286,10 @@ class ConvNd(Function):
     def forward(ctx, x, w, b, geo):
         ctx.geo = geo
         ctx.save_for_backward(x, w)
-        out = _conv_fwd(x, w, geo)
-        if b is not None:
-            out += b.reshape(_bias_shape(x.ndim - 2))
-        return out
+        # the packed input is kept for the weight gradient when small (it is a second,
+        # padded copy of x; re-packing costs ~5 % of a LeNet step)
+        ctx.packed = [] if x.nbytes <= _KEEP_PACKED else None
+        return _conv_fwd(x, w, geo, b, ctx.packed)
 
     @staticmethod
     def backward(ctx, g):
@@ -301,7 +306,8 @@ class ConvNd(Function):
             if n[0]:
                 dx = _conv_dx(g, w, x.shape[2:], geo)
             if n[1]:
-                dw = _conv_dw(x, g, w.shape, geo)
+                dw = _conv_dw(x, g, w.shape, geo, ctx.packed and ctx.packed[0])
+        ctx.packed = None
         if len(n) > 2 and n[2]:
             db = _sum_bias(g)
         return dx, dw, db, None
@@ -316,10 +322,7 @@ class ConvTransposeNd(Function):
     def forward(ctx, y, w, b, geo, xsp):
         ctx.geo = geo
         ctx.save_for_backward(y, w)
-        out = _conv_dx(y, w, xsp, geo)
-        if b is not None:
-            out += b.reshape(_bias_shape(y.ndim - 2))
-        return out
+        return _conv_dx(y, w, xsp, geo, b)
 
     @staticmethod
     def backward(ctx, gg):
