@@ -215,64 +215,86 @@ def _fashion(train=True):
     return datasets.FashionMNIST(None, train=train, transform=tf)
 
 
-def bench_epoch(torch):
-    """One full Fashion-MNIST epoch (938 steps of 64, incl. batching), each library once."""
+def _torch_fashion(torch):
+    ds = _fashion()
+    xs = (ds._images.astype(np.float32) / 255.0 - np.float32(MEAN)) / np.float32(STD)
+    return torch.utils.data.TensorDataset(torch.from_numpy(xs[:, None].copy()),
+                                          torch.from_numpy(ds._labels))
+
+
+def isolated_ours_epoch():
+    """Factory (worker process): one Fashion-MNIST epoch per call, our DataLoader + step."""
     from autograd.utils.data import DataLoader
+    autograd.manual_seed(0)
+    m = lenet_ours()
+    opt = optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    loader = DataLoader(_fashion(), batch_size=64, shuffle=True)
+    x0, y0 = next(iter(loader))
+    _step_fn(autograd, m, opt, loss_fn, x0, y0)()          # warm (compile/cache load)
+
+    def epoch():
+        for x, y in loader:
+            _step_fn(autograd, m, opt, loss_fn, x, y)()
+    return epoch
+
+
+def isolated_torch_epoch(pipeline):
+    """Factory (worker process): one epoch per call; pipeline "sliced" (randperm + fancy
+    index: torch's fastest input path) or "dataloader" (torch.utils.data.DataLoader)."""
+    torch = try_torch()
+    tds = _torch_fashion(torch)
+    tx, ty = tds.tensors
+    torch.manual_seed(0)
+    tm = lenet_torch(torch)
+    topt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
+    tloss = torch.nn.CrossEntropyLoss()
+    g = torch.Generator().manual_seed(0)
+    loader = torch.utils.data.DataLoader(tds, batch_size=64, shuffle=True, generator=g)
+
+    def batches():
+        if pipeline == "dataloader":
+            yield from loader
+            return
+        perm = torch.randperm(len(ty))
+        for i in range(0, len(ty), 64):
+            idx = perm[i:i + 64]
+            yield tx[idx], ty[idx]
+
+    def epoch():
+        for x, y in batches():
+            _step_fn(torch, tm, topt, tloss, x, y)()
+    return epoch
+
+
+def bench_epoch(torch, rounds=3):
+    """Full Fashion-MNIST epochs (938 steps of 64, incl. batching), each library in its own
+    process with its default threads, epochs interleaved round by round; median per epoch."""
+    from benchmarks.harness import bench_isolated
     try:
         ds = _fashion()
     except RuntimeError as e:
         print(f"\n(full epoch skipped: {str(e)[:120]}...)")
         return []
-    out, rows = [], []
-    autograd.manual_seed(0)
-    m = lenet_ours()
-    opt = optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = nn.CrossEntropyLoss()
-    loader = DataLoader(ds, batch_size=64, shuffle=True)
-    x0, y0 = next(iter(loader))
-    _step_fn(autograd, m, opt, loss_fn, x0, y0)()          # warm (compile/cache load)
-    t0 = time.perf_counter()
-    for x, y in loader:
-        _step_fn(autograd, m, opt, loss_fn, x, y)()
-    ours = time.perf_counter() - t0
-    row = {"bench": "fashion_mnist_epoch", "batch": 64, "ours_s": ours, "torch_s": None}
+    specs = {"ours": ("benchmarks.train:isolated_ours_epoch", ())}
     if torch is not None:
-        xs = (ds._images.astype(np.float32) / 255.0 - np.float32(MEAN)) / np.float32(STD)
-        tds = torch.utils.data.TensorDataset(torch.from_numpy(xs[:, None].copy()),
-                                             torch.from_numpy(ds._labels))
-        tx, ty = tds.tensors
-
-        def torch_epoch(loader):
-            torch.manual_seed(0)
-            tm = lenet_torch(torch)
-            topt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
-            tloss = torch.nn.CrossEntropyLoss()
-            t0 = time.perf_counter()
-            for x, y in loader():
-                _step_fn(torch, tm, topt, tloss, x, y)()
-            return time.perf_counter() - t0
-
-        def sliced():                 # fastest torch input pipeline: randperm + fancy index
-            perm = torch.randperm(len(ty))
-            for i in range(0, len(ty), 64):
-                idx = perm[i:i + 64]
-                yield tx[idx], ty[idx]
-        g = torch.Generator().manual_seed(0)
-        row["torch_dataloader_s"] = torch_epoch(
-            lambda: torch.utils.data.DataLoader(tds, batch_size=64, shuffle=True, generator=g))
-        row["torch_s"] = torch_epoch(sliced)
+        specs["torch"] = ("benchmarks.train:isolated_torch_epoch", ("sliced",))
+        specs["torch_dataloader"] = ("benchmarks.train:isolated_torch_epoch", ("dataloader",))
+    r = bench_isolated(specs, rounds=rounds, warmup=0, block_s=0.0)
+    ours, tt, td = r["ours"], r.get("torch"), r.get("torch_dataloader")
+    if ours is None:
+        return []
     n = len(ds)
-    tt = row["torch_s"]
-    td = row.get("torch_dataloader_s")
-    rows.append(["Fashion-MNIST epoch (60k, b64)", f"{ours:.2f}", f"{n / ours:,.0f}",
-                 f"{tt:.2f}" if tt else "-", f"{n / tt:,.0f}" if tt else "-",
-                 f"{tt / ours:.2f}x" if tt else "-", f"{td:.2f}" if td else "-"])
-    row["speed_vs_torch"] = tt / ours if tt else None
-    print_table("Full epoch (s; one run each, incl. data loading)",
+    row = {"bench": "fashion_mnist_epoch", "batch": 64, "ours_s": ours, "torch_s": tt,
+           "torch_dataloader_s": td, "speed_vs_torch": tt / ours if tt else None}
+    print_table(f"Full Fashion-MNIST epoch, each library in its own process (median of {rounds} "
+                "interleaved epochs, s; incl. data loading; speed = torch time / our time)",
                 ["what", "ours s", "ours img/s", "torch s (sliced)", "torch img/s", "speed",
-                 "torch s (its DataLoader)"], rows)
-    out.append(row)
-    return out
+                 "torch s (its DataLoader)"],
+                [["epoch (60k, b64)", f"{ours:.2f}", f"{n / ours:,.0f}",
+                  f"{tt:.2f}" if tt else "-", f"{n / tt:,.0f}" if tt else "-",
+                  f"{tt / ours:.2f}x" if tt else "-", f"{td:.2f}" if td else "-"]])
+    return [row]
 
 
 def rss_mb() -> float:
