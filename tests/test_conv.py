@@ -435,3 +435,72 @@ def test_transpose_and_unfold_against_torch():
     ft = torch.nn.functional.fold(ut, (5, 6), (2, 3), dilation=(2, 1), padding=(1, 2),
                                   stride=(1, 2))
     np.testing.assert_allclose(f.numpy(), ft.numpy(), rtol=1e-12, atol=1e-12)
+
+
+# ---- layout kernels and scratch buffers ------------------------------------------------------
+
+def _ref_pack(a, s, lo, plane, L):
+    """Reference for pack_phases: explicit loops over (c, phase, n, u, v, w)."""
+    N, C, D, H, W = a.shape
+    P = s[0] * s[1] * s[2]
+    S = plane[0] * plane[1] * plane[2]
+    buf = np.zeros((C, L), a.dtype)
+    for c, pd, ph, pw, n, u, v, w in itertools.product(
+            range(C), range(s[0]), range(s[1]), range(s[2]), range(N),
+            range(plane[0]), range(plane[1]), range(plane[2])):
+        i, j, k = u * s[0] + pd - lo[0], v * s[1] + ph - lo[1], w * s[2] + pw - lo[2]
+        if 0 <= i < D and 0 <= j < H and 0 <= k < W:
+            p = (pd * s[1] + ph) * s[2] + pw
+            buf[c, (p * N + n) * S + (u * plane[1] + v) * plane[2] + w] = a[n, c, i, j, k]
+    return buf
+
+
+@settings(max_examples=40, deadline=None)
+@given(N=st.integers(1, 3), C=st.integers(1, 3), sp=st.tuples(*[st.integers(1, 6)] * 3),
+       s=st.tuples(*[st.integers(1, 3)] * 3), lo=st.tuples(*[st.integers(-2, 3)] * 3),
+       extra=st.tuples(*[st.integers(-2, 3)] * 3), slack=st.integers(0, 5),
+       dt=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2 ** 16))
+def test_pack_and_unpack_phases_against_loops(N, C, sp, s, lo, extra, slack, dt, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((N, C) + sp).astype(dt)
+    plane = tuple(max(1, -(-(L + max(l, 0)) // st_) + e) for L, l, st_, e in zip(sp, lo, s, extra))
+    P, S = s[0] * s[1] * s[2], plane[0] * plane[1] * plane[2]
+    L = P * N * S + slack
+    buf = np.full((C, L), np.nan, dt)
+    i64 = lambda t: np.array(t, np.int64)  # noqa: E731
+    K.pack_phases(a, buf, i64(s), i64(lo), i64(plane))
+    np.testing.assert_array_equal(buf, _ref_pack(a, s, lo, plane, L))
+    # unpack: channel c's phases are rows c*P + p; reading back what was packed with lo >= 0
+    # (padding) and a plane covering the input gives the input back
+    lo_p = tuple(max(l, 0) for l in lo)
+    plane = tuple(-(-(L_ + l) // st_) for L_, l, st_ in zip(sp, lo_p, s))
+    S = plane[0] * plane[1] * plane[2]
+    buf = np.zeros((C, P * N * S), dt)
+    K.pack_phases(a, buf, i64(s), i64(lo_p), i64(plane))
+    out = buf.reshape(C, P, N * S).reshape(C * P, N * S)
+    back = np.full(a.shape, np.nan, dt)
+    K.unpack_phases(out, back, i64(s), i64(lo_p), i64(plane))
+    np.testing.assert_array_equal(back, a)
+    with pytest.raises(ValueError, match="too small"):
+        K.unpack_phases(np.ascontiguousarray(out[:, :-1]), back, i64(s), i64(lo_p), i64(plane))
+
+
+def test_scratch_buffers_never_alias_results():
+    from autograd.ops.conv import _scratch
+    rng = np.random.default_rng(0)
+    w = autograd.tensor(rng.standard_normal((8, 16, 3, 3)).astype(np.float32), requires_grad=True)
+    xs = [autograd.tensor(rng.standard_normal((16, 16, 40, 40)).astype(np.float32),
+                          requires_grad=True) for _ in range(3)]
+    ys, saved = [], []
+    for x in xs:                     # same shapes: each call re-uses the previous temporaries
+        y = F.conv2d(x, w, padding=1, stride=(1, 2))
+        y.backward(autograd.ones_like(y))
+        ys.append(y)
+        saved.append((y.detach().numpy().copy(), x.grad.numpy().copy()))
+    assert _scratch.nbytes > 0       # the pool is in use for these sizes
+    for (y0, g0), y, x in zip(saved, ys, xs):
+        np.testing.assert_array_equal(y.detach().numpy(), y0)
+        np.testing.assert_array_equal(x.grad.numpy(), g0)
+        ref = ref_conv(x.detach().numpy().astype(np.float64), w.detach().numpy(), None,
+                       (1, 2), (1, 1), (1, 1), 1)
+        np.testing.assert_allclose(y0, ref, rtol=1e-4, atol=1e-3)

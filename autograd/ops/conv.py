@@ -28,7 +28,6 @@ from . import _util as U
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "pad", "unfold", "fold"]
 
-_as_strided = np.lib.stride_tricks.as_strided
 
 
 # ---- geometry + numpy/Numba helpers (arrays only) -------------------------------------------
@@ -62,6 +61,38 @@ def _prod(t):
 _CHUNK = 1024          # elements of a row per work unit / cache block (weight gradient)
 _FWD_CHUNK = 288       # forward: row elements per work unit (measured best: 192-768)
 _KEEP_PACKED = 1 << 24  # conv inputs up to this many bytes keep their packed copy for dW
+
+
+class _Scratch:
+    """Reusable temporaries (packed inputs, kernel outputs) of big layers. A fresh multi-MB
+    buffer is page-faulted in on first touch, ~3-12 GB/s in these VMs against ~30 GB/s into a
+    re-used one (PERF_NOTES §0); these buffers live for one call only. Keeps at most one free
+    buffer per (shape, dtype), only buffers >= 1 MiB, at most 256 MiB in all."""
+
+    def __init__(self, cap=1 << 28, small=1 << 20):
+        self.free, self.cap, self.small, self.nbytes = {}, cap, small, 0
+
+    def take(self, shape, dtype):
+        buf = self.free.pop((shape, np.dtype(dtype)), None)
+        if buf is None:
+            return np.empty(shape, dtype)
+        self.nbytes -= buf.nbytes
+        return buf
+
+    def give(self, buf, *results):
+        """Return buf (or a reshaped view of a taken buffer) for re-use, unless a result still
+        views it."""
+        while isinstance(buf.base, np.ndarray) and buf.base.nbytes == buf.nbytes:
+            buf = buf.base                    # back to the array take() made, and its key
+        key = (buf.shape, buf.dtype)
+        if (buf.nbytes < self.small or key in self.free or self.nbytes + buf.nbytes > self.cap
+                or any(np.may_share_memory(buf, r) for r in results)):
+            return
+        self.free[key] = buf
+        self.nbytes += buf.nbytes
+
+
+_scratch = _Scratch()
 
 
 class _Lay:
@@ -108,13 +139,17 @@ class _Lay:
         N, C = a5.shape[:2]
         P = _prod(s3)
         # + one tile width: the forward kernel's last tile reads (never stores) past the row
-        buf = np.zeros((C, P * self.block + slack + _K.tile_width(a5.dtype)), a5.dtype)
-        if self.inner:
-            v = buf[:, :P * self.block].reshape((C,) + s3 + tuple(self.plane) + (N,))
-            at = a5.transpose(1, 2, 3, 4, 0)
-        else:
-            v = buf[:, :P * self.block].reshape((C,) + s3 + (N,) + tuple(self.plane))
-            at = a5.transpose(1, 0, 2, 3, 4)
+        size = (C, P * self.block + slack + _K.tile_width(a5.dtype))
+        if not self.inner:
+            buf = _scratch.take(size, a5.dtype)
+            _K.pack_phases(np.ascontiguousarray(a5), buf, np.array(s3, np.int64),
+                           np.array(lo, np.int64), np.array(self.plane, np.int64))
+            return buf
+        # batch-inner (small inputs): numpy strided copies into the (phase, plane, N) blocks
+        buf = _scratch.take(size, a5.dtype)
+        buf.fill(0)
+        v = buf[:, :P * self.block].reshape((C,) + s3 + tuple(self.plane) + (N,))
+        at = a5.transpose(1, 2, 3, 4, 0)
         for ph in itertools.product(*(range(s) for s in s3)):
             dst, src = [], []
             for s, l, a, L, nh in zip(s3, lo, ph, a5.shape[2:], self.plane):
@@ -123,24 +158,21 @@ class _Lay:
                 cnt = 0 if i0 >= L or u0 >= nh else min(nh - u0, (L - 1 - i0) // s + 1)
                 dst.append(slice(u0, u0 + cnt))
                 src.append(slice(i0, i0 + (cnt - 1) * s + 1 if cnt else i0, s))
-            if self.inner:
-                v[(slice(None),) + ph + tuple(dst)] = at[(slice(None),) + tuple(src)]
-            else:
-                v[(slice(None),) + ph + (slice(None),) + tuple(dst)] = \
-                    at[(slice(None), slice(None)) + tuple(src)]
+            v[(slice(None),) + ph + tuple(dst)] = at[(slice(None),) + tuple(src)]
         return buf
 
     def gpack(self, g5):
         """Output-shaped g5 (N, K, *osp) -> (K, R, Q) in this layout (zeros in junk)."""
         if self.inner:
             N, K = g5.shape[:2]
-            dst = np.empty((K * _prod(self.osp), N), g5.dtype)
+            dst = _scratch.take((K * _prod(self.osp), N), g5.dtype)
             _K.transpose2d(np.ascontiguousarray(g5).reshape(N, -1), dst)
             return dst.reshape(K, -1, self.Q)
         K = g5.shape[1]
-        gb = np.zeros((K, self.N) + tuple(self.plane), g5.dtype)
-        gb[(slice(None), slice(None)) + tuple(slice(0, o) for o in self.osp)] = \
-            g5.transpose(1, 0, 2, 3, 4)
+        gb = _scratch.take((K, self.Q), g5.dtype)
+        one = np.ones(3, np.int64)
+        _K.pack_phases(np.ascontiguousarray(g5), gb, one, one - 1,
+                       np.array(self.plane, np.int64))
         return gb.reshape(K, 1, self.Q)
 
     def fwd(self, xb, wf, toff, groups, b=None):
@@ -149,7 +181,7 @@ class _Lay:
         R = len(self.row_off)
         tw = _K.tile_width(xb.dtype)
         nq = max(_cdiv(self.Q, _FWD_CHUNK), _cdiv(16, groups * R))   # >= 16 units if possible
-        out = np.empty((K, R, self.Q), xb.dtype)
+        out = _scratch.take((K, R, self.Q), xb.dtype)
         b = np.zeros(K, xb.dtype) if b is None else np.ascontiguousarray(b, xb.dtype)
         _K.conv_forward(xb, wf, b, toff, self.row_off, out, _cdiv(_cdiv(self.Q, nq), tw) * tw)
         return out
@@ -162,10 +194,10 @@ class _Lay:
             dst = np.empty((N, K * _prod(osp)), out.dtype)
             _K.transpose2d(out.reshape(-1, N), dst)
             return dst.reshape((N, K) + osp)
-        it = out.itemsize
-        st = (_prod(self.plane) * it, out.shape[1] * out.shape[2] * it) + tuple(
-            v * it for v in self.st)
-        return np.ascontiguousarray(_as_strided(out, (N, K) + osp, st))
+        y = np.empty((N, K) + osp, out.dtype)
+        one = np.ones(3, np.int64)
+        _K.unpack_phases(out.reshape(K, -1), y, one, one - 1, np.array(self.plane, np.int64))
+        return y
 
 
 @functools.lru_cache(maxsize=256)
@@ -196,11 +228,15 @@ def _conv_fwd(x, w, geo, b=None, packed=None):
     N, K = x.shape[0], w.shape[0]
     geom = _fwd_geom(x5, w5.shape[2:], geo)
     lay, xb, toff = geom
-    if packed is not None:
-        packed.append(geom)
     wf = np.ascontiguousarray(w5).reshape(K, w5.shape[1], -1)
     out = lay.fwd(xb, wf, toff, geo[4], b)
-    return lay.unflat(out).reshape((N, K) + lay.osp[3 - nd:])
+    if packed is not None:
+        packed.append(geom)
+    else:
+        _scratch.give(xb)
+    y = lay.unflat(out)
+    _scratch.give(out, y)
+    return y.reshape((N, K) + lay.osp[3 - nd:])
 
 
 def _conv_dw(x, g, wshape, geo, packed=None):
@@ -210,20 +246,24 @@ def _conv_dw(x, g, wshape, geo, packed=None):
     x5, g5 = _as5(x), _as5(g)
     K = g.shape[1]
     lay, xb, toff = packed or _fwd_geom(x5, _to3(wshape[2:], 1), geo)
+    own = not packed                          # xb is ours to recycle
     gb = lay.gpack(g5)
     Cg = wshape[1]
     pieces = gb.shape[1] * _cdiv(gb.shape[2], _CHUNK)
     nch = max(1, min(pieces, _cdiv(16, groups)))  # >= 16 units; shapes only, not threads
     part = np.empty((nch, K, Cg, len(toff)), x.dtype)
     _K.conv_backward_weight(xb, gb, toff, lay.row_off, part, _CHUNK)
+    _scratch.give(gb)
+    if own:
+        _scratch.give(xb)
     dw = part[0] if nch == 1 else part.sum(axis=0)
     return dw.reshape(wshape)
 
 
 def _conv_dx(g, w, xsp, geo, b=None):
     """Input gradient of conv (= transposed conv of g) + b: g (N, K, *osp), w (K, Cg, *k),
-    b (Cg*groups,) or None -> (N, Cg*groups, *xsp), arrays. Runs the forward kernel on g padded, with flipped,
-    transposed weights; strided: per input phase, with the taps of that phase (stride-phase
+    b (Cg*groups,) or None -> (N, Cg*groups, *xsp), arrays. Runs the forward kernel on g
+    padded, with flipped, transposed weights; strided: per input phase, with the taps of that phase (stride-phase
     decomposition, so no multiply-adds on inserted zeros)."""
     stride, lo, hi, dil, groups = geo
     g5, w5 = _as5(g), _as5(w)
@@ -245,8 +285,11 @@ def _conv_dx(g, w, xsp, geo, b=None):
         gb = lay.pack(g5, tuple((k - 1) * d - p for k, d, p in zip(ksz, d3, l3)), one, slack)
         T = _prod(ksz)
         wt = np.ascontiguousarray(w6.reshape(G, Kg, Cg, T)[..., ::-1].transpose(0, 2, 1, 3))
-        return lay.unflat(lay.fwd(gb, wt.reshape(C, Kg, T), toff, G, b)).reshape(
-            (N, C) + tuple(xsp))
+        out = lay.fwd(gb, wt.reshape(C, Kg, T), toff, G, b)
+        _scratch.give(gb)
+        dx = lay.unflat(out)
+        _scratch.give(out, dx)
+        return dx.reshape((N, C) + tuple(xsp))
     pm = tuple(((k - 1) * d) // s for k, d, s in zip(ksz, d3, s3))
     hp = tuple(_cdiv(p + L, s) for p, L, s in zip(l3, x3, s3))     # phase-plane extent
     plane = tuple(max(h, o) + m for h, o, m in zip(hp, osp, pm))
@@ -263,7 +306,16 @@ def _conv_dx(g, w, xsp, geo, b=None):
             w6[(slice(None), slice(None), slice(None)) + tap].transpose(0, 2, 1)
     P = _prod(s3)
     bp = None if b is None else np.repeat(b, P)           # every phase of channel c gets b[c]
-    o = lay.unflat(lay.fwd(gb, wsub.reshape(C * P, Kg, -1), toff, G, bp))   # (N, C*P, *hp)
+    out = lay.fwd(gb, wsub.reshape(C * P, Kg, -1), toff, G, bp)
+    _scratch.give(gb)
+    if not lay.inner:           # interleave the phases and crop the padding in one pass
+        dx = np.empty((N, C) + x3, out.dtype)
+        _K.unpack_phases(out.reshape(C * P, -1), dx, np.array(s3, np.int64),
+                         np.array(l3, np.int64), np.array(lay.plane, np.int64))
+        _scratch.give(out)
+        return dx.reshape((N, C) + tuple(xsp))
+    o = lay.unflat(out)                                                  # (N, C*P, *hp)
+    _scratch.give(out, o)
     o = o.reshape((N, C) + s3 + hp).transpose(0, 1, 5, 2, 6, 3, 7, 4).reshape(
         (N, C, hp[0] * s3[0], hp[1] * s3[1], hp[2] * s3[2]))
     dx = np.ascontiguousarray(o[(slice(None), slice(None)) + tuple(
