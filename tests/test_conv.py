@@ -468,15 +468,20 @@ def test_pack_and_unpack_phases_against_loops(N, C, sp, s, lo, extra, slack, dt,
     L = P * N * S + slack
     buf = np.full((C, L), np.nan, dt)
     i64 = lambda t: np.array(t, np.int64)  # noqa: E731
-    K.pack_phases(a, buf, i64(s), i64(lo), i64(plane))
+    K.pack_phases(a, buf, i64(s), i64(lo), i64(plane), False)
     np.testing.assert_array_equal(buf, _ref_pack(a, s, lo, plane, L))
+    inner = np.full((C, L), np.nan, dt)
+    K.pack_phases(a, inner, i64(s), i64(lo), i64(plane), True)
+    ref = _ref_pack(a, s, lo, plane, L)      # batch-inner: (phase, position, image) order
+    body = ref[:, :P * N * S].reshape(C, P, N, S).transpose(0, 1, 3, 2).reshape(C, -1)
+    np.testing.assert_array_equal(inner, np.concatenate([body, ref[:, P * N * S:]], 1))
     # unpack: channel c's phases are rows c*P + p; reading back what was packed with lo >= 0
     # (padding) and a plane covering the input gives the input back
     lo_p = tuple(max(l, 0) for l in lo)
     plane = tuple(-(-(L_ + l) // st_) for L_, l, st_ in zip(sp, lo_p, s))
     S = plane[0] * plane[1] * plane[2]
     buf = np.zeros((C, P * N * S), dt)
-    K.pack_phases(a, buf, i64(s), i64(lo_p), i64(plane))
+    K.pack_phases(a, buf, i64(s), i64(lo_p), i64(plane), False)
     out = buf.reshape(C, P, N * S).reshape(C * P, N * S)
     back = np.full(a.shape, np.nan, dt)
     K.unpack_phases(out, back, i64(s), i64(lo_p), i64(plane))

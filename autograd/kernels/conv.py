@@ -406,16 +406,18 @@ def transpose2d(src, dst):
 
 @parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
-def pack_phases(a, buf, s, lo, plane):
-    """Zero-padded, stride-phase-split, channel-major copy of a (N, C, D, H, W) (the
-    batch-outer layout the kernels sweep; numpy's strided copies ran at ~2 GB/s):
+def pack_phases(a, buf, s, lo, plane, inner):
+    """Zero-padded, stride-phase-split, channel-major copy of a (N, C, D, H, W), the layouts
+    the kernels sweep (numpy's strided copies ran at ~2 GB/s). Batch-outer (inner=False):
 
         buf[c, ((p*N + n)*PD + u)*PH*PW + v*PW + w] = a[n, c, u*sd + pd - lod, v*sh + ph - loh,
                                                         w*sw + pw - low]   (0 outside a)
 
-    for phase p = (pd*sh + ph)*sw + pw; s, lo, plane = (sd, sh, sw), (lod, loh, low),
-    (PD, PH, PW) as int64 arrays; lo may be negative (crop). buf: (C, L), L >= P*N*PD*PH*PW;
-    everything past that is zeroed too (the tiles' slack). One unit = one (channel, phase)."""
+    batch-inner (inner=True): buf[c, p*N*S + ((u*PH + v)*PW + w)*N + n] = the same value,
+    for phase p = (pd*sh + ph)*sw + pw, S = PD*PH*PW; s, lo, plane = (sd, sh, sw),
+    (lod, loh, low), (PD, PH, PW) as int64 arrays; lo may be negative (crop). buf: (C, L),
+    L >= P*N*S; everything past that is zeroed too (the tiles' slack). One unit = one
+    (channel, phase)."""
     N, C, D, H, W = a.shape
     sd, sh, sw = s[0], s[1], s[2]
     lod, loh, low = lo[0], lo[1], lo[2]
@@ -436,6 +438,31 @@ def pack_phases(a, buf, s, lo, plane):
         # output columns w whose source w*sw + pw - low lies in [0, W)
         w0 = min(PW, max(0, -((pw - low) // sw)))
         w1 = max(w0, min(PW, (W - 1 - pw + low) // sw + 1))
+        if inner:       # rows of N images per position; reads walk consecutive k per image
+            CS = np.uint64(C * D * H * W)
+            for u in range(PD):
+                i = u * sd + pd - lod
+                for v in range(PH):
+                    j = v * sh + ph - loh
+                    o = np.uint64(c * L + p * N * S + (u * PH + v) * PW * N)
+                    if i < 0 or i >= D or j < 0 or j >= H:
+                        for q in range(PW * N):
+                            bf[o + np.uint64(q)] = 0
+                        continue
+                    for q in range(w0 * N):
+                        bf[o + np.uint64(q)] = 0
+                    src = np.uint64(((c * D + i) * H + j) * W + w0 * sw + pw - low)
+                    for w in range(w1 - w0):
+                        ow = o + np.uint64((w0 + w) * N)
+                        sw_ = src + np.uint64(w * sw)
+                        for n in range(N):
+                            bf[ow + np.uint64(n)] = af[sw_ + np.uint64(n) * CS]
+                    for q in range(w1 * N, PW * N):
+                        bf[o + np.uint64(q)] = 0
+            if p == P - 1:
+                for q in range(c * L + P * N * S, (c + 1) * L):
+                    bf[np.uint64(q)] = 0
+            continue
         for n in range(N):
             for u in range(PD):
                 i = u * sd + pd - lod

@@ -60,7 +60,7 @@ def _prod(t):
 
 _CHUNK = 1024          # elements of a row per work unit / cache block (weight gradient)
 _FWD_CHUNK = 288       # forward: row elements per work unit (measured best: 192-768)
-_KEEP_PACKED = 1 << 24  # conv inputs up to this many bytes keep their packed copy for dW
+_KEEP_PACKED = 1 << 26  # conv inputs up to this many bytes keep their packed copy for dW
 
 
 class _Scratch:
@@ -140,25 +140,9 @@ class _Lay:
         P = _prod(s3)
         # + one tile width: the forward kernel's last tile reads (never stores) past the row
         size = (C, P * self.block + slack + _K.tile_width(a5.dtype))
-        if not self.inner:
-            buf = _scratch.take(size, a5.dtype)
-            _K.pack_phases(np.ascontiguousarray(a5), buf, np.array(s3, np.int64),
-                           np.array(lo, np.int64), np.array(self.plane, np.int64))
-            return buf
-        # batch-inner (small inputs): numpy strided copies into the (phase, plane, N) blocks
         buf = _scratch.take(size, a5.dtype)
-        buf.fill(0)
-        v = buf[:, :P * self.block].reshape((C,) + s3 + tuple(self.plane) + (N,))
-        at = a5.transpose(1, 2, 3, 4, 0)
-        for ph in itertools.product(*(range(s) for s in s3)):
-            dst, src = [], []
-            for s, l, a, L, nh in zip(s3, lo, ph, a5.shape[2:], self.plane):
-                u0 = max(0, _cdiv(l - a, s))       # first phase-plane index holding data
-                i0 = u0 * s + a - l
-                cnt = 0 if i0 >= L or u0 >= nh else min(nh - u0, (L - 1 - i0) // s + 1)
-                dst.append(slice(u0, u0 + cnt))
-                src.append(slice(i0, i0 + (cnt - 1) * s + 1 if cnt else i0, s))
-            v[(slice(None),) + ph + tuple(dst)] = at[(slice(None),) + tuple(src)]
+        _K.pack_phases(np.ascontiguousarray(a5), buf, np.array(s3, np.int64),
+                       np.array(lo, np.int64), np.array(self.plane, np.int64), self.inner)
         return buf
 
     def gpack(self, g5):
@@ -172,7 +156,7 @@ class _Lay:
         gb = _scratch.take((K, self.Q), g5.dtype)
         one = np.ones(3, np.int64)
         _K.pack_phases(np.ascontiguousarray(g5), gb, one, one - 1,
-                       np.array(self.plane, np.int64))
+                       np.array(self.plane, np.int64), False)
         return gb.reshape(K, 1, self.Q)
 
     def fwd(self, xb, wf, toff, groups, b=None):
