@@ -247,8 +247,8 @@ def _conv_dw(x, g, wshape, geo, packed=None):
 def _conv_dx(g, w, xsp, geo, b=None):
     """Input gradient of conv (= transposed conv of g) + b: g (N, K, *osp), w (K, Cg, *k),
     b (Cg*groups,) or None -> (N, Cg*groups, *xsp), arrays. Runs the forward kernel on g
-    padded, with flipped, transposed weights; strided: per input phase, with the taps of that phase (stride-phase
-    decomposition, so no multiply-adds on inserted zeros)."""
+    padded, with flipped, transposed weights; strided: per input phase, with the taps of that
+    phase (stride-phase decomposition, so no multiply-adds on inserted zeros)."""
     stride, lo, hi, dil, groups = geo
     g5, w5 = _as5(g), _as5(w)
     N, K = g.shape[0], w.shape[0]
