@@ -113,7 +113,7 @@ def _regularized_grad(p: Tensor, group: dict, weight_decay: float, maximize: boo
     if g.dtype != p._data.dtype:
         g = g.astype(p._data.dtype)
     if maximize:
-        g = -g
+        g = np.negative(g, out=np.empty_like(g))    # out=: a 0-d grad stays an array
     l1 = group.get("l1_weight_decay", 0)
     if weight_decay != 0 or l1:
         g = np.array(g, copy=True) if g is p.grad._data else g
@@ -397,10 +397,13 @@ def _typename(o) -> str:
         else type(o).__qualname__
 
 
-def _check_lr(lr):
+def _check_lr(lr, nan_ok: bool = False):
+    """``nan_ok``: torch's SGD tests ``lr < 0.0``, which a NaN lr passes; the others test
+    ``not 0.0 <= lr``."""
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= _to_scalar(lr):
+    lr_ = _to_scalar(lr)
+    if (lr_ < 0.0) if nan_ok else not 0.0 <= lr_:
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
