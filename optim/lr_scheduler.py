@@ -6,9 +6,11 @@ so they compose with each other (ChainedScheduler) and with manual lr changes.
 """
 from __future__ import annotations
 
+import functools
 import math
 import types
 import warnings
+import weakref
 from bisect import bisect_right
 from collections import Counter
 from typing import Any, Callable
@@ -106,6 +108,27 @@ def _init_momentum_groups(optimizer, use_beta1: bool, max_momentums, base_moment
         group["base_momentum"] = b_momentum
 
 
+def _track_step_called(optimizer) -> None:
+    """Make ``optimizer.step`` (this instance only) set ``optimizer._opt_called``, so that the
+    scheduler can warn when it is stepped first, as torch does. The wrapper holds the optimizer
+    weakly (no reference cycle)."""
+    if getattr(optimizer.step, "_wrapped_by_lr_sched", False):
+        return
+    unbound = getattr(optimizer.step, "__func__", None)
+    if unbound is None:                            # not a bound method: leave it alone
+        return
+    opt_ref = weakref.ref(optimizer)
+
+    @functools.wraps(unbound)
+    def step(*args, **kwargs):
+        opt = opt_ref()
+        opt._opt_called = True
+        return unbound(opt, *args, **kwargs)
+
+    step._wrapped_by_lr_sched = True
+    optimizer.step = step
+
+
 class LRScheduler:
     """Base class (torch.optim.lr_scheduler.LRScheduler). Sets ``group['initial_lr']``,
     ``base_lrs``, ``last_epoch`` (-1 -> 0 by the initial step done in the constructor).
@@ -124,9 +147,15 @@ class LRScheduler:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
-                                   "when resuming scheduler with last_epoch >= 0.")
+                                   "when resuming scheduler with last_epoch >= 0.\n"
+                                   "This typically happens when:\n"
+                                   "1. You're trying to resume training from a checkpoint but "
+                                   "haven't properly loaded the optimizer state\n"
+                                   "2. You're using last_epoch >= 0 for a fresh training run "
+                                   "(not recommended)")
         self.base_lrs: list = _group_vals(optimizer, "initial_lr")
         self.last_epoch = last_epoch
+        _track_step_called(optimizer)
         self._initial_step()
 
     def _initial_step(self) -> None:
@@ -152,6 +181,17 @@ class LRScheduler:
         raise NotImplementedError
 
     def step(self, epoch: int | None = None) -> None:
+        if self._step_count == 1:                  # the user's first step: check the order
+            if not getattr(self.optimizer.step, "_wrapped_by_lr_sched", False):
+                warnings.warn("Seems like `optimizer.step()` has been overridden after learning "
+                              "rate scheduler initialization. Please, make sure to call "
+                              "`optimizer.step()` before `lr_scheduler.step()`.", UserWarning,
+                              stacklevel=2)
+            elif not getattr(self.optimizer, "_opt_called", False):
+                warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+                              "Call them in the opposite order: `optimizer.step()` before "
+                              "`lr_scheduler.step()`, else the first value of the learning rate "
+                              "schedule is skipped.", UserWarning, stacklevel=2)
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)

@@ -44,3 +44,34 @@ def test_sgd_accepts_nan_lr_like_torch():
         torch.optim.Adam([torch.zeros(2, requires_grad=True)], lr=float("nan"))
     with pytest.raises(ValueError, match="Invalid learning rate"):
         optim.Adam([autograd.zeros(2, requires_grad=True)], lr=float("nan"))
+
+
+# ---- lr_scheduler ------------------------------------------------------------------------
+def _sched_warnings(lib, optimizer_first):
+    import warnings
+    p = torch.zeros(2, requires_grad=True) if lib is torch else autograd.zeros(2, requires_grad=True)
+    opt = (torch.optim if lib is torch else optim).SGD([p], lr=0.1)
+    sched = (torch.optim if lib is torch else optim).lr_scheduler.StepLR(opt, 2)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        if optimizer_first:
+            opt.step()
+        sched.step()
+        opt.step()
+        sched.step()
+    return ["before `optimizer.step()`" in str(x.message) for x in w]
+
+
+@pytest.mark.parametrize("optimizer_first", [False, True])
+def test_scheduler_warns_when_stepped_before_optimizer(optimizer_first):
+    assert _sched_warnings(optim, optimizer_first) == _sched_warnings(torch, optimizer_first)
+
+
+def test_scheduler_resume_without_initial_lr_message():
+    def msg(lib):
+        p = torch.zeros(2, requires_grad=True) if lib is torch else autograd.zeros(2, requires_grad=True)
+        opt = (torch.optim if lib is torch else optim).SGD([p], lr=0.1)
+        with pytest.raises(KeyError) as e:
+            (torch.optim if lib is torch else optim).lr_scheduler.StepLR(opt, 2, last_epoch=3)
+        return str(e.value)
+    assert msg(optim) == msg(torch)
