@@ -75,3 +75,50 @@ def test_scheduler_resume_without_initial_lr_message():
             (torch.optim if lib is torch else optim).lr_scheduler.StepLR(opt, 2, last_epoch=3)
         return str(e.value)
     assert msg(optim) == msg(torch)
+
+
+# ---- core ops: dtypes and bool handling ----------------------------------------------------
+def _outcome(fn, lib, *arrays):
+    """(dtype name, values) of fn on lib tensors, or the exception type's name."""
+    try:
+        out = fn(lib, *[lib.tensor(a) for a in arrays])
+    except (RuntimeError, NotImplementedError, TypeError) as e:
+        return type(e).__name__
+    return str(out.dtype).split(".")[-1], np.asarray(out.detach().numpy()).tolist()
+
+
+_B = np.array([True, False, True, True])
+_B2 = np.array([False, False, True, True])
+
+
+@pytest.mark.parametrize("name,fn,arrays", [
+    ("bool ** bool tensor", lambda L, a, b: a ** b, (_B, _B2)),
+    ("bool ** True", lambda L, a: a ** True, (_B,)),
+    ("bool ** False", lambda L, a: a ** False, (_B,)),
+    ("True ** bool", lambda L, a: True ** a, (_B,)),
+    ("bool ** 2", lambda L, a: a ** 2, (_B,)),
+    ("abs(bool)", lambda L, a: L.abs(a), (_B,)),
+    ("sign(bool)", lambda L, a: L.sign(a), (_B,)),
+    ("argmax(bool)", lambda L, a: L.argmax(a), (_B,)),
+    ("argmin(bool, 0)", lambda L, a: L.argmin(a, 0), (_B,)),
+    ("square(bool)", lambda L, a: L.square(a), (_B,)),
+    ("relu(bool)", lambda L, a: L.relu(a), (_B,)),
+    ("floor(bool)", lambda L, a: L.floor(a), (_B,)),
+    ("round(bool)", lambda L, a: L.round(a), (_B,)),
+    ("frac(int)", lambda L, a: L.frac(a), (np.arange(4),)),
+    ("bool // True", lambda L, a: a // True, (_B,)),
+    ("bool % bool", lambda L, a, b: a % b, (_B, _B2)),
+    ("nansum(int32)", lambda L, a: L.nansum(a), (np.arange(4, dtype=np.int32),)),
+    ("nansum(bool)", lambda L, a: L.nansum(a), (_B,)),
+    ("all(uint8)", lambda L, a: L.all(a), (np.array([1, 2, 0], np.uint8),)),
+    ("any(uint8, 0)", lambda L, a: L.any(a, 0), (np.array([1, 2, 0], np.uint8),)),
+    ("softmax(int)", lambda L, a: L.softmax(a, 0), (np.arange(4, dtype=np.int8),)),
+    ("tril(bool)", lambda L, a: L.tril(a), (np.ones((3, 3), bool),)),
+    ("triu(bool)", lambda L, a: L.triu(a, 1), (np.ones((3, 3), bool),)),
+    ("trace(bool)", lambda L, a: L.trace(a), (np.ones((3, 3), bool),)),
+    ("uint8 + -1", lambda L, a: a + -1, (np.array([0, 1, 200], np.uint8),)),
+    ("-1 * uint8", lambda L, a: -1 * a, (np.array([0, 1, 200], np.uint8),)),
+    ("uint8 - -3", lambda L, a: a - (-3), (np.array([0, 1, 254], np.uint8),)),
+])
+def test_dtype_edge_cases_like_torch(name, fn, arrays):
+    assert _outcome(fn, autograd, *arrays) == _outcome(fn, torch, *arrays)

@@ -41,6 +41,17 @@ def wrap_dims(dim, ndim: int, op: str) -> tuple:
     return (wrap_dim(dim, ndim, op),)
 
 
+_TORCH_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
+                     "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
+                     "float64": "Double"}
+
+
+def not_implemented(op: str, npd) -> NotImplementedError:
+    """torch's error for a kernel missing for a dtype: '"abs_cpu" not implemented for 'Bool'."""
+    name = _TORCH_TYPE_NAMES.get(np.dtype(npd).name, np.dtype(npd).name)
+    return NotImplementedError(f'"{op}" not implemented for \'{name}\'')
+
+
 def as_tensor_arg(x, dtype=None) -> Tensor:
     if isinstance(x, Tensor):
         return x
@@ -75,7 +86,10 @@ def cast(x, npd):
             return x
         from .elementwise import to_dtype
         return to_dtype(x, npd)
-    return np.asarray(x, dtype=npd)
+    try:
+        return np.asarray(x, dtype=npd)
+    except OverflowError:                       # uint8 tensor + -1: wraps around, as torch
+        return np.asarray(x).astype(npd)
 
 
 def broadcast_shape(op: str, *shapes):

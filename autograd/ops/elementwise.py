@@ -383,6 +383,8 @@ true_divide = divide = div
 def floor_divide(input, other):
     a, b = U.prepare("floor_divide", input, other)
     ra, rb = U.raw(a), U.raw(b)
+    if ra.dtype == np.bool_:
+        raise U.not_implemented("div_floor_cpu", np.bool_)
     _check_int_divisor("floor_divide", ra, rb)
     return _nograd(np.floor_divide(ra, rb))
 
@@ -393,6 +395,8 @@ def remainder(input, other):
     if ra.dtype.kind == "f" and isinstance(a, Tensor) and a._requires_grad:
         # x - floor(x / y) * y; gradient 1 w.r.t. x (the floor part is piecewise constant)
         return sub(a, mul(floor(div(a, b).detach()), b))
+    if ra.dtype == np.bool_:
+        raise U.not_implemented("remainder_cpu", np.bool_)
     _check_int_divisor("remainder", ra, rb)
     return _nograd(np.remainder(ra, rb))
 
@@ -419,6 +423,11 @@ def pow(input, exponent):
             raise RuntimeError("pow(): Integers to negative integer powers are not allowed.")
         return PowScalar.apply(input, exponent)
     a, b = U.prepare("pow", input, exponent)
+    if U.raw(a).dtype == np.bool_:
+        if isinstance(input, Tensor) and isinstance(exponent, (bool, np.bool_)):
+            # a bool tensor ** a bool scalar stays bool: x ** True is x, x ** False is ones
+            return clone(input) if exponent else _nograd(np.ones(input.shape, np.bool_))
+        raise U.not_implemented("pow", np.bool_)
     return Pow.apply(a, b)
 
 
@@ -428,6 +437,8 @@ def float_power(input, exponent):
 
 
 def square(input):
+    if _is_bool(input):                         # torch squares a bool tensor as int64
+        input = U.cast(U.as_tensor_arg(input), np.dtype(np.int64))
     return mul(input, input)
 
 
@@ -470,7 +481,7 @@ sigmoid = _float_unary(Sigmoid, "sigmoid")
 def abs(input):
     x = U.as_tensor_arg(input)
     if x._data.dtype == np.bool_:
-        return x
+        raise U.not_implemented("abs_cpu", np.bool_)
     return Abs.apply(x)
 
 
@@ -478,14 +489,21 @@ absolute = abs
 
 
 def relu(input):
-    return Relu.apply(U.as_tensor_arg(input))
+    x = U.as_tensor_arg(input)
+    if x._data.dtype == np.bool_:
+        raise RuntimeError("relu(): Boolean inputs not supported for relu")
+    return Relu.apply(x)
 
 
-def _zero_grad_op(fn, name, int_passthrough=True):
+def _zero_grad_op(fn, name):
     def f(input, **kwargs):
         x = U.as_tensor_arg(input)
-        if int_passthrough and x._data.dtype.kind != "f":
-            return x.clone() if name != "sign" else _nograd(np.sign(x._data))
+        if x._data.dtype.kind != "f":
+            if x._data.dtype == np.bool_ and name != "sign":
+                raise U.not_implemented(name, np.bool_)    # torch: no bool floor/ceil/trunc
+            # sign of a bool is itself (numpy has no bool sign)
+            return x.clone() if name != "sign" or x._data.dtype == np.bool_ \
+                else _nograd(np.sign(x._data))
         if kwargs:
             return ZeroGrad.apply(x, lambda a: fn(a, **kwargs))
         return ZeroGrad.apply(x, fn)
@@ -501,6 +519,8 @@ trunc = fix = _zero_grad_op(np.trunc, "trunc")
 
 def round(input, *, decimals=0):
     x = U.as_tensor_arg(input)
+    if x._data.dtype == np.bool_:
+        raise U.not_implemented("round", np.bool_)
     if x._data.dtype.kind != "f":
         return x.clone()
     if decimals:
@@ -509,6 +529,8 @@ def round(input, *, decimals=0):
 
 
 def frac(input):
+    if U.as_tensor_arg(input)._data.dtype.kind != "f":
+        raise U.not_implemented("frac_cpu", U.as_tensor_arg(input)._data.dtype)
     return sub(input, trunc(input).detach())
 
 

@@ -248,6 +248,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
 
 def nansum(input, dim=None, keepdim=False):
     x = U.as_tensor_arg(input)
+    if x._data.dtype.kind != "f":               # no NaNs; integers sum to int64 as sum()
+        return sum(x, dim, keepdim)
     return sum(where(Tensor._make(np.isnan(x._data)), 0.0, x), dim, keepdim)
 
 
@@ -318,8 +320,14 @@ def aminmax(input, *, dim=None, keepdim=False):
         amax(input, dim if dim is not None else (), keepdim)
 
 
+def _no_bool_arg(r, op):
+    if r.dtype == np.bool_:
+        raise RuntimeError(f"{op}(): does not support bool input")
+
+
 def argmax(input, dim=None, keepdim=False):
     r = U.raw(input)
+    _no_bool_arg(r, "argmax")
     if dim is None:
         out = np.asarray(np.argmax(r), dtype=np.int64)
         return _nograd(out.reshape((1,) * r.ndim) if keepdim else out)
@@ -329,6 +337,7 @@ def argmax(input, dim=None, keepdim=False):
 
 def argmin(input, dim=None, keepdim=False):
     r = U.raw(input)
+    _no_bool_arg(r, "argmin")
     if dim is None:
         out = np.asarray(np.argmin(r), dtype=np.int64)
         return _nograd(out.reshape((1,) * r.ndim) if keepdim else out)
@@ -411,10 +420,17 @@ def cumsum(input, dim, *, dtype=None):
     return Cumsum.apply(x, U.wrap_dim(dim, x.ndim, "cumsum"))
 
 
+def _float_only(x, op):
+    # torch has no integer (log_)softmax kernel; numpy would pick a float16 for int8
+    if x._data.dtype.kind != "f":
+        raise U.not_implemented(op, x._data.dtype)
+
+
 def softmax(input, dim, dtype=None):
     x = U.as_tensor_arg(input)
     if dtype is not None:
         x = to_dtype(x, _dt.to_numpy_dtype(dtype))
+    _float_only(x, "softmax")
     return Softmax.apply(x, U.wrap_dim(dim, x.ndim, "softmax"), False)
 
 
@@ -422,19 +438,25 @@ def log_softmax(input, dim, dtype=None):
     x = U.as_tensor_arg(input)
     if dtype is not None:
         x = to_dtype(x, _dt.to_numpy_dtype(dtype))
+    _float_only(x, "log_softmax")
     return Softmax.apply(x, U.wrap_dim(dim, x.ndim, "log_softmax"), True)
+
+
+def _uint8_like(out, r):
+    # torch: all/any of a uint8 tensor is uint8 (bool for every other dtype)
+    return np.asarray(out).astype(np.uint8) if r.dtype == np.uint8 else out
 
 
 def all(input, dim=None, keepdim=False):
     r = U.raw(input)
     axis = None if dim is None else U.wrap_dims(dim, r.ndim, "all")
-    return _nograd(np.all(r, axis=axis, keepdims=keepdim))
+    return _nograd(_uint8_like(np.all(r, axis=axis, keepdims=keepdim), r))
 
 
 def any(input, dim=None, keepdim=False):
     r = U.raw(input)
     axis = None if dim is None else U.wrap_dims(dim, r.ndim, "any")
-    return _nograd(np.any(r, axis=axis, keepdims=keepdim))
+    return _nograd(_uint8_like(np.any(r, axis=axis, keepdims=keepdim), r))
 
 
 def count_nonzero(input, dim=None):

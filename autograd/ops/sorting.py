@@ -54,22 +54,29 @@ def _tri_mask(x, diagonal, upper):
     return Tensor._make(m)
 
 
+def _zero_of(x):
+    return False if x._data.dtype == np.bool_ else 0    # an int 0 would promote bool to int64
+
+
 def tril(input, diagonal=0):
     from .elementwise import where
     x = U.as_tensor_arg(input)
-    return where(_tri_mask(x, diagonal, False), x, 0)
+    return where(_tri_mask(x, diagonal, False), x, _zero_of(x))
 
 
 def triu(input, diagonal=0):
     from .elementwise import where
     x = U.as_tensor_arg(input)
-    return where(_tri_mask(x, diagonal, True), x, 0)
+    return where(_tri_mask(x, diagonal, True), x, _zero_of(x))
 
 
 def trace(input):
     from .movement import diagonal
     from .reduce import sum as tsum
-    return tsum(diagonal(U.as_tensor_arg(input)))
+    x = U.as_tensor_arg(input)
+    if x._data.dtype == np.bool_:
+        raise U.not_implemented("trace", np.bool_)
+    return tsum(diagonal(x))
 
 
 def diag(input, diagonal=0):
