@@ -30,7 +30,8 @@ def _t(x) -> Tensor:
 def _float_in(x, name: str) -> Tensor:
     x = _t(x)
     if x._data.dtype.kind != "f":
-        raise RuntimeError(f"{name}(): expected a floating point input, got {x.dtype!r}")
+        # torch raises NotImplementedError (a RuntimeError subclass) for integer inputs
+        raise NotImplementedError(f"{name}(): expected a floating point input, got {x.dtype!r}")
     return x
 
 
@@ -438,13 +439,13 @@ def prelu(input, weight) -> Tensor:
     x = _t(input)
     w = _t(weight)
     if w.numel() != 1:
-        ch = 1 if x.ndim >= 2 else 0
-        if x.ndim == 0 or x.shape[ch] != w.numel():
+        # as torch: below 2-D there is no channel dim, so the channel size counts as 1
+        if x.ndim < 2 or x.shape[1] != w.numel():
             raise RuntimeError(f"prelu(): mismatch of parameter numbers and input channel size. "
                                f"Found parameter numbers = {w.numel()} and channel size = "
-                               f"{x.shape[ch] if x.ndim else 1}.")
+                               f"{x.shape[1] if x.ndim >= 2 else 1}.")
         shape = [1] * x.ndim
-        shape[ch] = w.numel()
+        shape[1] = w.numel()
         w = w.reshape(tuple(shape))
     elif w.ndim != 0:
         w = w.reshape(())

@@ -40,10 +40,10 @@ class Linear(Function):
         gx = U.matmul(g, w) if n[0] else None
         gw = gb = None
         if n[1] or n[2]:
-            out_f = w.shape[0]
-            g2 = g.reshape((-1, out_f))
+            rows = int(np.prod(g.shape[:-1]))      # explicit: -1 fails on zero-size features
+            g2 = g.reshape((rows, w.shape[0]))
             if n[1]:
-                gw = U.matmul(g2.T, x.reshape((-1, w.shape[1])))
+                gw = U.matmul(g2.T, x.reshape((rows, w.shape[1])))
             if n[2]:
                 gb = g2.sum(0)
         return gx, gw, gb

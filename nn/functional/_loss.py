@@ -86,7 +86,8 @@ class _IndexLoss(Function):
         if reduction == "none":
             gcol = g.reshape((-1, 1))
         elif reduction == "mean":
-            gcol = g * (1.0 / denom)
+            # every target ignored: torch's loss is nan (0/0) but its gradient is zero
+            gcol = g * (1.0 / denom if denom else 0.0)
         else:
             gcol = g
         if from_logits:
@@ -115,8 +116,11 @@ def _index_targets(name, x: Tensor, target, ignore_index):
     if t.dtype.kind not in "iu":
         raise RuntimeError(f"{name}(): expected target of integer (Long) dtype for class "
                            f"indices, got {t.dtype}")
+    if t.dtype not in (np.int64, np.uint8):            # torch takes only these two
+        raise RuntimeError(f"{name}(): expected target dtype to be Long or Byte, but got "
+                           f"{t.dtype}")
     if x.ndim == 1:
-        if t.ndim != 0:
+        if t.shape not in ((), (1,)):                  # torch also takes a (1,) target
             raise RuntimeError(f"{name}(): for an unbatched input (C,), target must be a 0-D "
                                f"class index, got shape {t.shape}")
     elif t.shape != (x.shape[0],) + tuple(x.shape[2:]):
@@ -161,7 +165,7 @@ def _index_loss(name, input, target, weight, ignore_index, reduction, label_smoo
     x2 = _class_last_2d(x)
     out = _IndexLoss.apply(x2, A.astype(dt), denom, reduction, from_logits)
     if reduction == "none":
-        out = out.reshape(t.shape)
+        out = out.reshape(t.shape if x.ndim > 1 else ())
     return out
 
 
@@ -215,10 +219,16 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
 
 # ---- regression losses ----------------------------------------------------------------------
 
-def _pair(name, input, target):
+def _pair(name, input, target, promote=True, float_target=False):
+    """input and target as tensors. An integer target takes the input's dtype; a float target
+    of the other precision is left to promote (torch's mse_loss(f32, f64) is f64), unless
+    promote=False (huber_loss, soft_margin_loss keep the input's dtype). float_target: torch
+    refuses an integer or bool target."""
     x, y = _t(input), _t(target)
-    if y._data.dtype != x._data.dtype and y._data.dtype.kind in "fiub" and \
-            x._data.dtype.kind == "f":
+    xd, yd = x._data.dtype, y._data.dtype
+    if float_target and yd.kind != "f" and xd.kind == "f":
+        raise RuntimeError(f"{name}(): expected a floating point target, got {y.dtype}")
+    if yd != xd and yd.kind in "fiub" and xd.kind == "f" and not (promote and yd.kind == "f"):
         y = y.to(x.dtype)
     return x, y
 
@@ -300,7 +310,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0,
     _check_reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    x, y = _pair("huber_loss", input, target)
+    x, y = _pair("huber_loss", input, target, promote=False)
     x, y = U.prepare("huber_loss", x, y)
     loss = _SmoothL1.apply(x, y, float(delta), True)
     if weight is not None:
@@ -333,11 +343,12 @@ class _BCE(Function):
             den = _ops.clamp_min(den, 1e-12) if U.is_t(den) else np.maximum(den, 1e-12)
             gx = g * (x - t) / den
         if n[1]:
-            lx = _ops.clamp_min(_ops.log(x), -100.0) if U.is_t(x) else \
-                np.maximum(np.log(x), -100.0)
-            l1x = _ops.clamp_min(_ops.log(1.0 - x), -100.0) if U.is_t(x) else \
-                np.maximum(np.log1p(-x), -100.0)
-            gt = g * (l1x - lx)
+            # torch leaves these logs unclamped: +-inf at x = 0 or 1
+            if U.is_t(x):
+                gt = g * (_ops.log(1.0 - x) - _ops.log(x))
+            else:
+                with np.errstate(divide="ignore"):
+                    gt = g * (np.log1p(-x) - np.log(x))
         return gx, gt
 
 
@@ -346,13 +357,19 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """BCE of probabilities in [0, 1] (torch.nn.functional.binary_cross_entropy)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    x, t = _pair("binary_cross_entropy", input, target)
+    x, t = _t(input), _t(target)
+    if t._data.dtype != x._data.dtype:             # torch: no promotion here
+        raise RuntimeError(f"binary_cross_entropy(): expected target of dtype {x.dtype}, got "
+                           f"{t.dtype}")
     if tuple(t.shape) != tuple(x.shape):
         raise ValueError(f"Using a target size ({t.shape}) that is different to the input size "
                          f"({x.shape}) is deprecated. Please ensure they have the same size.")
     xa = x._data
     if xa.size and (np.nanmin(xa) < 0 or np.nanmax(xa) > 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
+    ta = t._data
+    if ta.size and (np.nanmin(ta) < 0 or np.nanmax(ta) > 1):
+        raise RuntimeError("all elements of target should be between 0 and 1")
     loss = _BCE.apply(x, t)
     if weight is not None:
         loss = loss * weight
@@ -365,7 +382,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """sigmoid + BCE in one stable formula: (1 - t) x - w_pos(t) log sigmoid(x)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    x, t = _pair("binary_cross_entropy_with_logits", input, target)
+    x, t = _pair("binary_cross_entropy_with_logits", input, target, float_target=True)
     if tuple(t.shape) != tuple(x.shape):
         raise ValueError(f"Target size ({t.shape}) must be the same as input size ({x.shape})")
     ls = LogSigmoid.apply(x)
@@ -383,7 +400,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None,
                      reduction: str = "mean") -> Tensor:
     """log(1 + exp(-y x)), computed as -logsigmoid(y x)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    x, y = _pair("soft_margin_loss", input, target)
+    x, y = _pair("soft_margin_loss", input, target, promote=False)
     return _reduce(-LogSigmoid.apply(x * y), reduction)
 
 
@@ -402,13 +419,16 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     if x2.ndim != 2:
         raise RuntimeError(f"multi_margin_loss(): expected 1D or 2D input, got {tuple(x.shape)}")
     n, c = x2.shape
-    tt = np.asarray(target._data if isinstance(target, Tensor) else target).reshape(-1)
-    tt = tt.astype(np.int64)
+    t_arr = np.asarray(target._data if isinstance(target, Tensor) else target)
+    if t_arr.dtype != np.int64:
+        raise RuntimeError(f"multi_margin_loss(): expected target of dtype int64 (Long), got "
+                           f"{t_arr.dtype}")
+    tt = t_arr.reshape(-1).astype(np.int64)
     if tt.shape[0] != n:
         raise RuntimeError(f"multi_margin_loss(): inconsistent target size {tt.shape} for input "
                            f"of size {tuple(x.shape)}")
     if tt.size and (tt.min() < 0 or tt.max() >= c):
-        raise IndexError("multi_margin_loss(): target out of range")
+        raise RuntimeError("multi_margin_loss(): target out of range")
     xy = _ops.gather(x2, 1, Tensor._make(tt[:, None]))
     z = _ops.relu(x2 - xy + float(margin))
     if p == 2:
@@ -420,8 +440,7 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
         wy = _t(weight)[Tensor._make(tt)].reshape(n, 1)
         z = z * wy
     loss = _ops.sum(z, 1) / float(c)
-    if unbatched:
-        loss = loss.reshape(())
+    loss = loss.reshape(t_arr.shape)            # torch: the per-sample loss has target's shape
     return _reduce(loss, reduction)
 
 
@@ -514,7 +533,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None,
 # ---- probabilistic losses ----------------------------------------------------------------------
 
 def _xlogy(t: Tensor) -> Tensor:
-    pos = t > 0
+    # t log t with 0 at t == 0; a negative target gives nan, as torch's xlogy
+    pos = t != 0
     safe = _ops.where(pos, t, Tensor._make(np.ones((), t._data.dtype)))
     zeros = Tensor._make(np.zeros((), t._data.dtype))
     return _ops.where(pos, t * _ops.log(safe), zeros)
@@ -526,7 +546,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, allow_batchmean=True)
-    x, t = _pair("kl_div", input, target)
+    x, t = _pair("kl_div", input, target, float_target=True)
     if log_target:
         loss = _ops.exp(t) * (t - x)
     else:

@@ -1,0 +1,148 @@
+"""Differential regressions against torch for nn edge cases (found by fuzzing nn vs torch)."""
+import numpy as np
+import pytest
+
+import autograd
+import nn
+import nn.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+R = np.random.default_rng(0)
+
+
+def _pair(x, requires_grad=True):
+    """The same array as (ours, torch) tensors."""
+    rg = requires_grad and x.dtype.kind == "f"
+    return (autograd.tensor(x.copy(), requires_grad=rg),
+            torch.from_numpy(x.copy()).requires_grad_(rg))
+
+
+def _close(ours, theirs, **kw):
+    a = ours._data if isinstance(ours, autograd.Tensor) else ours
+    b = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
+    assert a.shape == b.shape
+    np.testing.assert_allclose(a, b, equal_nan=True, **kw)
+
+
+def _raises_like_torch(fo, ft, *arrays, **kw):
+    with pytest.raises(Exception) as et:
+        ft(*[torch.from_numpy(a.copy()) for a in arrays], **kw)
+    with pytest.raises(Exception) as eo:
+        fo(*[autograd.tensor(a.copy()) for a in arrays], **kw)
+    assert isinstance(eo.value, type(et.value)), (eo.value, et.value)
+
+
+@pytest.mark.parametrize("shape", [(0, 4, 2), (3, 0, 2), (3, 4, 0)])
+def test_linear_zero_size_backward(shape):
+    n, i, o = shape
+    lin_o, lin_t = nn.Linear(i, o).double(), torch.nn.Linear(i, o).double()
+    lin_o.load_state_dict({k: autograd.tensor(v.numpy()) for k, v in lin_t.state_dict().items()})
+    xo, xt = _pair(R.standard_normal((n, i)))
+    lin_o(xo).sum().backward()
+    lin_t(xt).sum().backward()
+    _close(xo.grad, xt.grad)
+    _close(lin_o.weight.grad, lin_t.weight.grad)
+    _close(lin_o.bias.grad, lin_t.bias.grad)
+
+
+def test_prelu_many_parameters_needs_channel_dim():
+    # below 2-D there is no channel dim: torch refuses num_parameters > 1
+    x = R.standard_normal(4)
+    _raises_like_torch(F.prelu, TF.prelu, x, np.full(4, 0.25))
+
+
+@pytest.mark.parametrize("fo,ft,ls", [(F.cross_entropy, TF.cross_entropy, 0.0),
+                                      (F.cross_entropy, TF.cross_entropy, 0.2),
+                                      (F.nll_loss, TF.nll_loss, 0.0)])
+def test_all_targets_ignored_gives_nan_loss_and_zero_grad(fo, ft, ls):
+    kw = dict(ignore_index=1, label_smoothing=ls) if ls else dict(ignore_index=1)
+    xo, xt = _pair(R.standard_normal((3, 4)))
+    t = np.array([1, 1, 1])
+    lo, lt = fo(xo, autograd.tensor(t), **kw), ft(xt, torch.from_numpy(t), **kw)
+    _close(lo, lt)
+    lo.backward()
+    lt.backward()
+    _close(xo.grad, xt.grad)
+
+
+def test_bce_target_gradient_is_unclamped_like_torch():
+    x = np.array([0.0, 1.0, 0.5, 1e-50, 0.3])
+    t = np.array([1.0, 0.0, 0.3, 0.5, 0.2])
+    xo, xt = _pair(x, requires_grad=False)
+    to, tt = _pair(t)
+    lo, lt = F.binary_cross_entropy(xo, to), TF.binary_cross_entropy(xt, tt)
+    _close(lo, lt)
+    lo.backward()
+    lt.backward()
+    _close(to.grad, tt.grad)
+
+
+def test_kl_div_negative_target_is_nan_like_torch():
+    x = np.log(np.array([0.2, 0.3, 0.5]))
+    t = np.array([-0.1, 0.0, 0.5])
+    for red in ("sum", "none"):
+        _close(F.kl_div(autograd.tensor(x), autograd.tensor(t), reduction=red),
+               TF.kl_div(torch.from_numpy(x), torch.from_numpy(t), reduction=red))
+
+
+@pytest.mark.parametrize("x_shape,t", [((4,), np.array([2])), ((4,), np.array(2)),
+                                       ((1, 4), np.array(2)), ((1, 4), np.array([2]))])
+@pytest.mark.parametrize("red", ["none", "sum"])
+def test_multi_margin_loss_output_takes_target_shape(x_shape, t, red):
+    xo, xt = _pair(R.standard_normal(x_shape))
+    lo = F.multi_margin_loss(xo, autograd.tensor(t), reduction=red)
+    lt = TF.multi_margin_loss(xt, torch.from_numpy(t), reduction=red)
+    _close(lo, lt)
+
+
+@pytest.mark.parametrize("fo,ft", [(F.cross_entropy, TF.cross_entropy),
+                                   (F.nll_loss, TF.nll_loss)])
+def test_unbatched_input_with_one_element_target(fo, ft):
+    xo, xt = _pair(R.standard_normal(4))
+    t = np.array([2])
+    for red in ("none", "mean"):
+        lo, lt = fo(xo, autograd.tensor(t), reduction=red), ft(xt, torch.from_numpy(t),
+                                                            reduction=red)
+        _close(lo, lt)
+
+
+@pytest.mark.parametrize("fo,ft,x,t", [
+    (F.cross_entropy, TF.cross_entropy, R.standard_normal((3, 4)), np.array([1, 2, 3], np.int32)),
+    (F.nll_loss, TF.nll_loss, R.standard_normal((3, 4)), np.array([1, 2, 3], np.int16)),
+    (F.binary_cross_entropy, TF.binary_cross_entropy, np.full((3,), 0.5), np.full((3,), 1.5)),
+    (F.binary_cross_entropy, TF.binary_cross_entropy, np.full((3,), 0.5, np.float32),
+     np.full((3,), 0.5)),
+    (F.binary_cross_entropy, TF.binary_cross_entropy, np.full((3,), 0.5), np.ones(3, np.int64)),
+    (F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits,
+     R.standard_normal(3), np.ones(3, np.int64)),
+    (F.kl_div, TF.kl_div, R.standard_normal(3), np.ones(3, np.int64)),
+    (F.multi_margin_loss, TF.multi_margin_loss, R.standard_normal((3, 4)), np.array([1., 2, 3])),
+    (F.multi_margin_loss, TF.multi_margin_loss, R.standard_normal((3, 4)), np.array([1, 2, 7])),
+])
+def test_loss_errors_like_torch(fo, ft, x, t):
+    _raises_like_torch(fo, ft, x, t)
+
+
+@pytest.mark.parametrize("name", ["gelu", "silu", "elu", "leaky_relu"])
+def test_integer_activation_input_raises_not_implemented(name):
+    _raises_like_torch(getattr(F, name), getattr(TF, name), np.array([1, -2, 3]))
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+                                  "binary_cross_entropy_with_logits", "soft_margin_loss",
+                                  "kl_div", "poisson_nll_loss"])
+@pytest.mark.parametrize("dx,dt", [(np.float32, np.float64), (np.float64, np.float32),
+                                   (np.float32, np.int64)])
+def test_loss_result_dtype_with_mixed_target_dtype(name, dx, dt):
+    if name in ("binary_cross_entropy_with_logits", "kl_div") and dt == np.int64:
+        return                                 # torch refuses integer targets there
+    if name == "binary_cross_entropy_with_logits" and dx == np.float64:
+        return                                 # torch takes the target's dtype: not followed
+    x = R.uniform(0.1, 0.9, (3, 4)).astype(dx)
+    t = (R.uniform(0.1, 0.9, (3, 4)) * 2).astype(dt)
+    lo = getattr(F, name)(autograd.tensor(x), autograd.tensor(t))
+    lt = getattr(TF, name)(torch.from_numpy(x), torch.from_numpy(t))
+    assert str(lo.dtype).split(".")[-1] == str(lt.dtype).split(".")[-1]
+    _close(lo, lt, rtol=1e-5)
