@@ -122,3 +122,48 @@ _B2 = np.array([False, False, True, True])
 ])
 def test_dtype_edge_cases_like_torch(name, fn, arrays):
     assert _outcome(fn, autograd, *arrays) == _outcome(fn, torch, *arrays)
+
+
+# ---- core ops: reductions at degenerate points ---------------------------------------------
+def _value_and_grad(lib, fn, arr):
+    x = lib.tensor(arr.copy(), requires_grad=True)
+    out = fn(lib, x)
+    out.sum().backward()
+    return (out.detach().numpy(), None if x.grad is None else x.grad.numpy())
+
+
+@pytest.mark.parametrize("name,fn,arr", [
+    ("std of constant", lambda L, x: L.std(x), np.ones(3)),
+    ("std dim, one constant row", lambda L, x: L.std(x, 1, correction=0),
+     np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]])),
+    ("var N == correction", lambda L, x: L.var(x, 0, correction=2),
+     np.array([[1.0, 2.0, 1.0], [1.0, 2.0, 3.0]])),
+    ("norm p=3 at 0", lambda L, x: L.norm(x, 3), np.zeros(4)),
+    ("norm p=0.5 with a zero", lambda L, x: L.norm(x, 0.5), np.array([0.0, 1.0, -2.0])),
+    ("norm p=-1 dim", lambda L, x: L.norm(x, -1, dim=1), np.array([[1.0, -2.0], [0.5, 3.0]])),
+    ("norm p=0", lambda L, x: L.norm(x, 0), np.array([0.0, 1.0, -2.0])),
+    ("prod of empty", lambda L, x: L.prod(x), np.zeros((2, 0))),
+    ("logsumexp over empty dim", lambda L, x: L.logsumexp(x, 1), np.zeros((2, 0))),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_reduction_degenerate_grads_like_torch(name, fn, arr, dtype):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ov, og = _value_and_grad(autograd, fn, arr.astype(dtype))
+        tv, tg = _value_and_grad(torch, fn, arr.astype(dtype))
+    assert ov.dtype == tv.dtype and ov.shape == tv.shape
+    np.testing.assert_allclose(ov, tv, rtol=1e-6)
+    assert (og is None) == (tg is None)
+    if tg is not None:
+        np.testing.assert_allclose(og, tg, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("fn", [lambda L, x: L.all(x, ()), lambda L, x: L.any(x, ()),
+                                lambda L, x: L.cumsum(x, 0)])
+def test_no_dim_reductions_keep_shape(fn):
+    arr = np.array(3) if fn.__code__.co_names[-1] == "cumsum" else np.array([[1, 0], [2, 0]])
+    o, t = fn(autograd, autograd.tensor(arr)), fn(torch, torch.tensor(arr))
+    assert tuple(o.shape) == tuple(t.shape)
+    assert str(o.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    np.testing.assert_array_equal(o.numpy(), t.numpy())

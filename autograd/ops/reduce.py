@@ -2,6 +2,7 @@
 cumsum and (log_)softmax. ``dim`` is an int, a tuple or None; ``keepdim`` as in torch."""
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 
 import numpy as np
@@ -71,6 +72,8 @@ class Prod(_Prim):
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         dim, keepdim = ctx.meta
+        if 0 in x.shape:                        # empty input: an empty gradient
+            return U.zeros(x.shape, x), None, None
         dims = tuple(range(x.ndim)) if dim is None else (dim,)
         gx = _expand_back(g, dims, keepdim, x.shape)
         if not isinstance(x, Tensor):
@@ -134,10 +137,11 @@ class AMax(_Prim):
 class LogSumExp(_Prim):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        m = np.amax(x, axis=dims, keepdims=True)
+        m = np.amax(x, axis=dims, keepdims=True, initial=-np.inf)    # initial: empty dims
         m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
         s = np.sum(np.exp(x - m), axis=dims, keepdims=True)
-        out = np.log(s) + m
+        with np.errstate(divide="ignore"):      # an empty sum: log(0) = -inf, as torch
+            out = np.log(s) + m
         if not keepdim:
             out = np.squeeze(out, axis=dims)
         out = np.asarray(out)
@@ -173,11 +177,96 @@ class Norm2(_Prim):
         return U.where(outb == 0, 0.0, gb * x / safe), None, None
 
 
+def _centered(x, dims):
+    """x - mean(x over dims), on arrays or (create_graph) differentiably on Tensors."""
+    if isinstance(x, Tensor):
+        return sub(x, mean(x, dims, keepdim=True))
+    return x - np.mean(x, axis=dims, keepdims=True, dtype=x.dtype)
+
+
+class Var(_Prim):
+    """Variance over dims, sum((x - mean)^2) / max(0, N - correction). Backward is torch's
+    2 (x - mean) / (N - correction) * g: with N == correction that is +-inf (NaN where
+    x == mean) as torch, not the NaN everywhere that differentiating the composed formula
+    gives."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, denom):
+        ctx.save_for_backward(x)
+        ctx.meta = (dims, keepdim, denom)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = _centered(x, dims)
+            ss = np.sum(c * c, axis=dims, keepdims=keepdim)
+            return np.asarray(np.true_divide(ss, x.dtype.type(builtins.max(denom, 0))))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        dims, keepdim, denom = ctx.meta
+        scale = 2.0 / denom if denom else np.inf
+        with np.errstate(invalid="ignore"):
+            return _expand_back(g, dims, keepdim, x.shape) * (_centered(x, dims) * scale), \
+                None, None, None
+
+
+class _StdSqrt(_Prim):
+    """sqrt(var) for std: gradient 0 where std == 0 (torch masks it) instead of inf/NaN."""
+
+    @staticmethod
+    def forward(ctx, v):
+        out = np.sqrt(v)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return U.where(out == 0, 0.0, g / (out * 2.0))
+
+
+class NormP(_Prim):
+    """(sum |x|^p)^(1/p) for a number p other than 0, 1, 2, +-inf. Gradient
+    sign(x) |x|^(p-1) * g / norm^(p-1), taken as 0 where x == 0 (|x|^(p-1) is inf for p < 1)
+    and where the norm is 0, as torch (the composed pow chain gives NaN there)."""
+
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        with np.errstate(divide="ignore"):
+            out = np.asarray(np.sum(np.abs(x) ** x.dtype.type(p), axis=dims, keepdims=keepdim)
+                             ** x.dtype.type(1.0 / p))
+        ctx.save_for_backward(x, out)
+        ctx.meta = (p, dims, keepdim)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        p, dims, keepdim = ctx.meta
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ax = _abs(x) if isinstance(x, Tensor) else np.abs(x)
+            scaled = U.where(x == 0, 0.0, U.sign(x) * ax ** (p - 1))
+            scale = U.where(out == 0, 0.0, g / out ** (p - 1))
+            return scaled * _expand_back(scale, dims, keepdim, x.shape), None, None, None
+
+
+class _NoGrad(_Prim):
+    """norm(x, 0) (a count): torch's backward gives no gradient at all (x.grad stays None)."""
+
+    @staticmethod
+    def forward(ctx, x, fn):
+        return fn(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, None
+
+
 class Cumsum(_Prim):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return np.cumsum(x, axis=dim, dtype=x.dtype)
+        return np.cumsum(x, axis=dim, dtype=x.dtype).reshape(x.shape)     # 0-d stays 0-d
 
     @staticmethod
     def backward(ctx, g):
@@ -362,14 +451,13 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     n = 1
     for d in dims:
         n *= x.shape[d]
-    centered = sub(x, mean(x, dims, keepdim=True))
-    ss = sum(mul(centered, centered), dims, keepdim)
-    denom = n - c
-    return div(ss, float(denom) if denom > 0 else 0.0)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    return Var.apply(x, dims, bool(keepdim), n - c)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    return _StdSqrt.apply(var(input, dim, unbiased, keepdim, correction=correction))
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -402,13 +490,12 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == float("-inf"):
         return amin(_abs(x), dims, keepdim)
     if p == 0:
-        from .elementwise import ZeroGrad     # count of nonzeros: gradient zero, as torch
-        return sum(ZeroGrad.apply(x, lambda a: (a != 0).astype(a.dtype)), dims, keepdim)
+        return sum(_NoGrad.apply(x, lambda a: (a != 0).astype(a.dtype)), dims, keepdim)
     if p == 1:
         return sum(_abs(x), dims, keepdim)
     if isinstance(p, str):
         raise ValueError(f"norm(): unsupported p={p!r}")
-    return _pow(sum(_pow(_abs(x), p), dims, keepdim), 1.0 / p)
+    return NormP.apply(x, float(p), dims, bool(keepdim))
 
 
 def cumsum(input, dim, *, dtype=None):
@@ -447,15 +534,21 @@ def _uint8_like(out, r):
     return np.asarray(out).astype(np.uint8) if r.dtype == np.uint8 else out
 
 
+def _bool_reduce_axis(dim, ndim, op):
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        return ()                               # torch: all/any over no dims is elementwise
+    return None if dim is None else U.wrap_dims(dim, ndim, op)
+
+
 def all(input, dim=None, keepdim=False):
     r = U.raw(input)
-    axis = None if dim is None else U.wrap_dims(dim, r.ndim, "all")
+    axis = _bool_reduce_axis(dim, r.ndim, "all")
     return _nograd(_uint8_like(np.all(r, axis=axis, keepdims=keepdim), r))
 
 
 def any(input, dim=None, keepdim=False):
     r = U.raw(input)
-    axis = None if dim is None else U.wrap_dims(dim, r.ndim, "any")
+    axis = _bool_reduce_axis(dim, r.ndim, "any")
     return _nograd(_uint8_like(np.any(r, axis=axis, keepdims=keepdim), r))
 
 
