@@ -146,3 +146,42 @@ def test_loss_result_dtype_with_mixed_target_dtype(name, dx, dt):
     lt = getattr(TF, name)(torch.from_numpy(x), torch.from_numpy(t))
     assert str(lo.dtype).split(".")[-1] == str(lt.dtype).split(".")[-1]
     _close(lo, lt, rtol=1e-5)
+
+
+# ---- Module API ---------------------------------------------------------------------------------
+
+def _strip(s: str) -> str:
+    return s.replace("torch.", "").replace("autograd.", "")
+
+
+def _param_containers(lib, t):
+    ps = [lib.Parameter(t.ones(2, 3, dtype=t.float64)), lib.Parameter(t.zeros(4))]
+    return [lib.ParameterList(ps), lib.ParameterList(ps[:1]),
+            lib.ParameterDict({"a": ps[0], "b": ps[1]}), lib.ParameterDict({"a": ps[1]}),
+            lib.Sequential(lib.ParameterList(ps[1:]))]
+
+
+def test_parameter_container_repr_like_torch():
+    for ours, theirs in zip(_param_containers(nn, autograd), _param_containers(torch.nn, torch)):
+        assert _strip(repr(ours)) == _strip(repr(theirs))
+
+
+def test_load_state_dict_refuses_a_list_like_torch():
+    sd = {"weight": [[1.0, 2.0]], "bias": [0.5]}
+    with pytest.raises(RuntimeError, match="expected torch.Tensor or Tensor-like"):
+        torch.nn.Linear(2, 1).load_state_dict(
+            {"weight": sd["weight"], "bias": torch.zeros(1)})
+    with pytest.raises(RuntimeError, match="expected torch.Tensor or Tensor-like"):
+        nn.Linear(2, 1).load_state_dict({"weight": sd["weight"], "bias": autograd.zeros(1)})
+
+
+def test_always_call_forward_hook_runs_when_forward_raises():
+    def run(lib, t):
+        log = []
+        m = lib.Linear(3, 2)
+        m.register_forward_hook(lambda mod, a, o: log.append(o), always_call=True)
+        m.register_forward_hook(lambda mod, a, o: log.append("plain"))
+        with pytest.raises(RuntimeError):
+            m(t.ones(4, 5))
+        return log
+    assert run(nn, autograd) == run(torch.nn, torch) == [None]

@@ -294,23 +294,20 @@ def _as_param(value):
     return value
 
 
-def _param_entries_repr(items) -> str:
-    """ParameterList / ParameterDict ``extra_repr``: one line per ``(key, value)`` entry."""
+def _param_entries_repr(items, dtype_names: bool) -> str:
+    """ParameterList / ParameterDict ``extra_repr``: one line per ``(key, value)`` entry,
+    already indented by two, so Module.__repr__ shows four (as torch). torch's ParameterList
+    names the dtype (float32), its ParameterDict the tensor type (FloatTensor)."""
     lines = []
     for k, p in items:
         if isinstance(p, Tensor):
             size_str = "x".join(str(s) for s in p.size())
             kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-            lines.append(f"  ({k}): {kind} containing: [{p.type()} of size {size_str}]")
+            typ = str(p.dtype) if dtype_names else p.type()
+            lines.append(f"  ({k}): {kind} containing: [{typ} of size {size_str}]")
         else:
             lines.append(f"  ({k}): Object of type: {type(p).__name__}")
     return "\n".join(lines)
-
-
-def _param_container_repr(module: Module) -> str:
-    """ParameterList / ParameterDict ``__repr__``: the entries, no child modules."""
-    body = module.extra_repr()
-    return module._get_name() + ("(\n" + body + "\n)" if body else "()")
 
 
 class ParameterList(Module):
@@ -363,10 +360,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return _param_entries_repr(enumerate(self))
-
-    def __repr__(self) -> str:
-        return _param_container_repr(self)
+        return _param_entries_repr(enumerate(self), dtype_names=True)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterList is not callable")
@@ -432,10 +426,7 @@ class ParameterDict(Module):
             self[k] = v
 
     def extra_repr(self) -> str:
-        return _param_entries_repr(self.items())
-
-    def __repr__(self) -> str:
-        return _param_container_repr(self)
+        return _param_entries_repr(self.items(), dtype_names=False)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict is not callable")

@@ -8,6 +8,7 @@ walks those dicts, exactly as PyTorch's Module does.
 from __future__ import annotations
 
 import itertools
+import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator
@@ -595,7 +596,8 @@ class Module:
                 continue
             input_param = state_dict[key]
             if not isinstance(input_param, Tensor):
-                if isinstance(input_param, (np.ndarray, np.generic, int, float, bool, list)):
+                # numpy arrays are taken (a convenience); lists and numbers are refused, as torch
+                if isinstance(input_param, np.ndarray):
                     input_param = Tensor._make(np.asarray(input_param))
                 else:
                     error_msgs.append(f'While copying the parameter named "{key}", expected '
@@ -772,6 +774,25 @@ class Module:
     _call_impl = __call__
 
     def _call_with_hooks(self, args, kwargs):
+        called = set()
+        try:
+            return self._run_with_hooks(args, kwargs, called)
+        except Exception:
+            # as torch: hooks registered with always_call=True still run (output None)
+            for hid, hook in self._forward_hooks.items():
+                if hid in self._forward_hooks_always_called and hid not in called:
+                    try:
+                        if hid in self._forward_hooks_with_kwargs:
+                            hook(self, args, kwargs, None)
+                        else:
+                            hook(self, args, None)
+                    except Exception as e:  # noqa: BLE001  (torch warns, re-raises the first)
+                        warnings.warn("forward hook with ``always_call=True`` raised an exception "
+                                      f"that was silenced as another error was raised in forward: "
+                                      f"{e}")
+            raise
+
+    def _run_with_hooks(self, args, kwargs, called):
         pre = list(_global_forward_pre_hooks.items()) + list(self._forward_pre_hooks.items())
         for hid, hook in pre:
             if hid in self._forward_pre_hooks_with_kwargs:
@@ -792,6 +813,7 @@ class Module:
         out = self.forward(*args, **kwargs)
         post = list(_global_forward_hooks.items()) + list(self._forward_hooks.items())
         for hid, hook in post:
+            called.add(hid)
             if hid in self._forward_hooks_with_kwargs:
                 res = hook(self, args, kwargs, out)
             else:
