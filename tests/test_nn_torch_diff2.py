@@ -185,3 +185,17 @@ def test_always_call_forward_hook_runs_when_forward_raises():
             m(t.ones(4, 5))
         return log
     assert run(nn, autograd) == run(torch.nn, torch) == [None]
+
+
+@pytest.mark.parametrize("red", ["mean", "none"])
+@pytest.mark.parametrize("ls", [0.0, 0.1])
+def test_cross_entropy_with_a_positive_inf_logit_is_nan_like_torch(red, ls):
+    x = np.array([[np.inf, 0.0, 1.0, 2.0], [0.0, 1.0, 2.0, 3.0]])
+    t = np.array([2, 3])
+    xo, xt = _pair(x)
+    lo = F.cross_entropy(xo, autograd.tensor(t), reduction=red, label_smoothing=ls)
+    lt = TF.cross_entropy(xt, torch.from_numpy(t), reduction=red, label_smoothing=ls)
+    _close(lo, lt)
+    lo.sum().backward()
+    lt.sum().backward()
+    _close(xo.grad, xt.grad)

@@ -51,10 +51,10 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 # ---- fused class-index cross entropy / nll --------------------------------------------------
 
 def _log_softmax_np(x):
-    m = x.max(axis=1, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
-    z = x - m
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    # no special case for an infinite max: a row holding +inf (or all -inf) is nan, as torch
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = x - x.max(axis=1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
 
 class _IndexLoss(Function):
