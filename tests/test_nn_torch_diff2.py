@@ -199,3 +199,25 @@ def test_cross_entropy_with_a_positive_inf_logit_is_nan_like_torch(red, ls):
     lo.sum().backward()
     lt.sum().backward()
     _close(xo.grad, xt.grad)
+
+
+@pytest.mark.parametrize("fo,ft,x,t,kw", [
+    (F.binary_cross_entropy, TF.binary_cross_entropy, np.full((3, 4), 0.4), np.full((3, 4), 0.5),
+     dict(weight=np.ones((2, 3, 4)))),
+    (F.binary_cross_entropy, TF.binary_cross_entropy, np.full((3, 4), 0.4), np.full((3, 4), 0.5),
+     dict(weight=np.ones(3))),
+    (F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits, np.array(0.3),
+     np.array(0.5), dict(pos_weight=np.array([2.0]))),
+    (F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits,
+     np.full((3, 4), 0.3), np.full((3, 4), 0.5), dict(weight=np.ones((2, 3, 4)))),
+    (F.soft_margin_loss, TF.soft_margin_loss, np.ones((3, 1)), np.ones(3), {}),
+    (F.cross_entropy, TF.cross_entropy, np.ones((3, 4)), np.full((3, 4), 0.25),
+     dict(ignore_index=1)),
+])
+def test_loss_argument_shape_errors_like_torch(fo, ft, x, t, kw):
+    with pytest.raises(RuntimeError):
+        ft(torch.from_numpy(x), torch.from_numpy(t),
+           **{k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()})
+    with pytest.raises(RuntimeError):
+        fo(autograd.tensor(x), autograd.tensor(t),
+           **{k: autograd.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()})

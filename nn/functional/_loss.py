@@ -183,6 +183,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     x = _t(input)
     tgt = target if isinstance(target, Tensor) else Tensor._make(np.asarray(target))
     if tgt._data.dtype.kind == "f":
+        if ignore_index != -100:
+            raise RuntimeError("ignore_index is not supported for floating point target")
         if tuple(tgt.shape) != tuple(x.shape):
             raise RuntimeError(f"cross_entropy(): probability target of shape "
                                f"{tuple(tgt.shape)} must match input {tuple(x.shape)}")
@@ -352,6 +354,21 @@ class _BCE(Function):
         return gx, gt
 
 
+def _check_no_expand(name, x: Tensor, **others) -> None:
+    """torch writes these losses into an input-shaped result: a weight (or target) may
+    broadcast to the input's shape but never widen it."""
+    shapes = {k: tuple(np.shape(v._data if isinstance(v, Tensor) else v))
+              for k, v in others.items() if v is not None}
+    try:
+        full = np.broadcast_shapes(tuple(x.shape), *shapes.values())
+    except ValueError:
+        raise RuntimeError(f"{name}(): {', '.join(f'{k} {v}' for k, v in shapes.items())} cannot "
+                           f"be broadcast to the input shape {tuple(x.shape)}") from None
+    if full != tuple(x.shape):
+        raise RuntimeError(f"{name}(): output with shape {list(x.shape)} doesn't match the "
+                           f"broadcast shape {list(full)}")
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """BCE of probabilities in [0, 1] (torch.nn.functional.binary_cross_entropy)."""
@@ -370,6 +387,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     ta = t._data
     if ta.size and (np.nanmin(ta) < 0 or np.nanmax(ta) > 1):
         raise RuntimeError("all elements of target should be between 0 and 1")
+    _check_no_expand("binary_cross_entropy", x, weight=weight)
     loss = _BCE.apply(x, t)
     if weight is not None:
         loss = loss * weight
@@ -385,6 +403,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     x, t = _pair("binary_cross_entropy_with_logits", input, target, float_target=True)
     if tuple(t.shape) != tuple(x.shape):
         raise ValueError(f"Target size ({t.shape}) must be the same as input size ({x.shape})")
+    _check_no_expand("binary_cross_entropy_with_logits", x, weight=weight, pos_weight=pos_weight)
     ls = LogSigmoid.apply(x)
     if pos_weight is not None:
         lw = (_t(pos_weight) - 1.0) * t + 1.0
@@ -401,6 +420,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None,
     """log(1 + exp(-y x)), computed as -logsigmoid(y x)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x, y = _pair("soft_margin_loss", input, target, promote=False)
+    _check_no_expand("soft_margin_loss", x, target=y)
     return _reduce(-LogSigmoid.apply(x * y), reduction)
 
 
