@@ -167,3 +167,59 @@ def test_no_dim_reductions_keep_shape(fn):
     assert tuple(o.shape) == tuple(t.shape)
     assert str(o.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
     np.testing.assert_array_equal(o.numpy(), t.numpy())
+
+
+# ---- core ops: special values and subgradients ---------------------------------------------
+_SPECIAL = np.array([0.0, -0.0, 1.0, -1.5, 2.0, np.inf, -np.inf, np.nan, 1e-30])
+_XS = np.repeat(_SPECIAL, len(_SPECIAL))
+_YS = np.tile(_SPECIAL, len(_SPECIAL))
+
+
+def _values_and_grads(lib, fn, arrays):
+    xs = [lib.tensor(a.copy(), requires_grad=True) for a in arrays]
+    out = fn(lib, *xs)
+    out.backward(lib.ones_like(out))
+    return [out.detach().numpy()] + [None if x.grad is None else x.grad.numpy() for x in xs]
+
+
+@pytest.mark.parametrize("name,fn,arrays", [
+    ("sign at nan", lambda L, x: L.sign(x), (_SPECIAL,)),
+    ("abs' at nan", lambda L, x: L.abs(x), (_SPECIAL,)),
+    ("relu' at nan", lambda L, x: L.relu(x), (_SPECIAL,)),
+    ("x ** 0.5", lambda L, x: x ** 0.5, (_SPECIAL,)),
+    ("x ** -0.5", lambda L, x: x ** -0.5, (_SPECIAL,)),
+    ("div by tiny", lambda L, x, y: x / y, (_XS, _YS)),
+    ("fmax", lambda L, x, y: L.fmax(x, y), (_XS, _YS)),
+    ("fmin", lambda L, x, y: L.fmin(x, y), (_XS, _YS)),
+    ("clamp tensor min", lambda L, x, y: L.clamp(x, min=y), (_XS, _YS)),
+    ("clamp tensor max", lambda L, x, y: L.clamp(x, max=y), (_XS, _YS)),
+    ("clamp tensor min, bound without grad", lambda L, x, y: L.clamp(x, min=y.detach()),
+     (_XS, _YS)),
+    ("max() with nans", lambda L, x: x.max(), (np.array([1.0, np.nan, 3.0, np.nan]),)),
+    ("min() with nans", lambda L, x: x.min(), (np.array([1.0, np.nan, 3.0, np.nan]),)),
+    ("sort descending with nan", lambda L, x: L.sort(x, 1, descending=True)[0],
+     (np.array([[1.0, np.nan, 5.0, np.inf], [np.inf, 2.0, np.nan, np.nan]]),)),
+    ("topk with nan", lambda L, x: L.topk(x, 2, 1)[0],
+     (np.array([[1.0, np.nan, 5.0, np.inf], [np.inf, 2.0, np.nan, -1.0]]),)),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_special_values_like_torch(name, fn, arrays, dtype):
+    import warnings
+    arrays = [a.astype(dtype) for a in arrays]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = _values_and_grads(autograd, fn, arrays)
+        theirs = _values_and_grads(torch, fn, arrays)
+    for o, t in zip(ours, theirs):
+        assert (o is None) == (t is None)
+        if o is None:
+            continue
+        assert o.dtype == t.dtype
+        np.testing.assert_allclose(o, t, rtol=1e-6, equal_nan=True)
+
+
+def test_argsort_descending_nan_first_like_torch():
+    a = np.array([[1.0, np.nan, 5.0, np.inf, np.nan], [3.0, 3.0, np.nan, -1.0, 3.0]])
+    np.testing.assert_array_equal(
+        autograd.argsort(autograd.tensor(a), 1, descending=True).numpy(),
+        torch.argsort(torch.tensor(a), dim=1, descending=True, stable=True).numpy())

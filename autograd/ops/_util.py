@@ -232,7 +232,13 @@ def sign(x):
     if isinstance(x, Tensor):
         from .elementwise import sign as tsign
         return tsign(x)
-    return np.sign(x)
+    return sign_array(x)
+
+
+def sign_array(a):
+    """np.sign with torch's sign(NaN) = 0 (so abs'(NaN) is 0 too)."""
+    s = np.sign(a)
+    return np.nan_to_num(s, copy=not isinstance(s, np.ndarray), nan=0.0)   # 0-d: a scalar
 
 
 def cos(x):

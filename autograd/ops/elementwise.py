@@ -62,7 +62,8 @@ class Div(_Prim):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         n = ctx.needs_input_grad
-        return (g / b if n[0] else None), (-g * a / (b * b) if n[1] else None)
+        # (a / b) / b, as torch: b * b would underflow for tiny float32 b (0 -> NaN)
+        return (g / b if n[0] else None), (-g * (a / b / b) if n[1] else None)
 
 
 class Neg(_Prim):
@@ -82,7 +83,7 @@ class PowScalar(_Prim):
     def forward(ctx, x, p):
         ctx.save_for_backward(x)
         ctx.p = p
-        return np.power(x, np.asarray(p, x.dtype)) if x.dtype.kind == "f" else np.power(x, p)
+        return _float_power_scalar(x, p) if x.dtype.kind == "f" else np.power(x, p)
 
     @staticmethod
     def backward(ctx, g):
@@ -94,7 +95,18 @@ class PowScalar(_Prim):
             return g, None
         if p == 2:
             return g * (x * 2.0), None
-        return g * (p * x ** (p - 1)), None
+        xp = x ** (p - 1) if isinstance(x, Tensor) else _float_power_scalar(x, p - 1)
+        return g * (p * xp), None
+
+
+def _float_power_scalar(x, p):
+    """x ** p for a float array, with torch's special exponents: 0.5 is sqrt and -0.5 is
+    1 / sqrt (they differ from IEEE pow at -0 and -inf: sqrt(-0) = -0, sqrt(-inf) = NaN)."""
+    if p == 0.5:
+        return np.sqrt(x)
+    if p == -0.5:
+        return np.asarray(1.0 / np.sqrt(x), x.dtype)
+    return np.power(x, np.asarray(p, x.dtype))
 
 
 def _int_power(x, y):
@@ -192,7 +204,8 @@ def _sigmoid_bwd(g, out):
 
 
 Sigmoid = _unary("Sigmoid", lambda x: _sigmoid(x), _sigmoid_bwd, save="out")
-Relu = _unary("Relu", lambda x: np.maximum(x, 0), lambda g, out: U.where(out > 0, g, 0.0),
+# the gradient is blocked where out <= 0, so it passes at NaN, as torch's threshold_backward
+Relu = _unary("Relu", lambda x: np.maximum(x, 0), lambda g, out: U.where(out <= 0, 0.0, g),
               save="out")
 
 
@@ -511,7 +524,7 @@ def _zero_grad_op(fn, name):
     return f
 
 
-sign = _zero_grad_op(np.sign, "sign")
+sign = _zero_grad_op(U.sign_array, "sign")
 floor = _zero_grad_op(np.floor, "floor")
 ceil = _zero_grad_op(np.ceil, "ceil")
 trunc = fix = _zero_grad_op(np.trunc, "trunc")
@@ -545,11 +558,9 @@ def clamp(input, min=None, max=None):
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = x
         if min is not None:
-            out = maximum(out, min) if not isinstance(min, Tensor) or not min._requires_grad \
-                else _clamp_tensor(out, min, True)
+            out = _clamp_tensor(out, min, True)
         if max is not None:
-            out = minimum(out, max) if not isinstance(max, Tensor) or not max._requires_grad \
-                else _clamp_tensor(out, max, False)
+            out = _clamp_tensor(out, max, False)
         return out
     if x._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
         x = to_dtype(x, _dt.default_np())
@@ -560,9 +571,14 @@ def clamp(input, min=None, max=None):
 
 
 def _clamp_tensor(x, bound, is_min):
-    # torch clamp with tensor bounds: the bound gets the gradient where it is selected
+    # torch clamp with tensor bounds: x keeps the gradient at a tie (no halving as maximum),
+    # the bound gets it where it is selected; NaN in either gives NaN with no gradient
     cond = (x >= bound) if is_min else (x <= bound)
-    return where(cond, x, bound)
+    out = where(cond, x, bound)
+    nan = np.isnan(U.raw(x)) | np.isnan(U.raw(bound))
+    if nan.any():
+        out = where(Tensor._make(nan), np.asarray(np.nan, out._data.dtype), out)
+    return out
 
 
 clip = clamp
@@ -607,8 +623,35 @@ def minimum(input, other):
     return Maximum.apply(a, b, False)
 
 
-fmax = maximum
-fmin = minimum
+class FMax(_Prim):
+    """fmax / fmin: NaN-ignoring; the gradient goes to a (ties included) unless b is picked
+    over it or a is NaN, as torch."""
+
+    @staticmethod
+    def forward(ctx, a, b, is_max):
+        ctx.save_for_backward(a, b)
+        ctx.is_max = is_max
+        return np.fmax(a, b) if is_max else np.fmin(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        a_picked = ((a >= b) if ctx.is_max else (a <= b)) | _isnan_any(b)
+        return U.where(a_picked, g, 0.0), U.where(a_picked, 0.0, g), None
+
+
+def _isnan_any(x):
+    return isnan(x) if isinstance(x, Tensor) else np.isnan(x)
+
+
+def fmax(input, other):
+    a, b = U.prepare("fmax", input, other)
+    return FMax.apply(a, b, True)
+
+
+def fmin(input, other):
+    a, b = U.prepare("fmin", input, other)
+    return FMax.apply(a, b, False)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):

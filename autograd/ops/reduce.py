@@ -109,21 +109,26 @@ def _prod_others(x, dim):
 
 
 class AMax(_Prim):
-    """amax/amin (and max()/min() without dim): ties share the gradient evenly, as PyTorch."""
+    """amax/amin (and max()/min() without dim): ties share the gradient evenly, as PyTorch.
+    ``nan_ties``: a NaN result shares it among the NaNs (torch's max()/min(); its amax/amin
+    compare with == and so give NaN gradients)."""
 
     @staticmethod
-    def forward(ctx, x, dims, keepdim, is_max):
+    def forward(ctx, x, dims, keepdim, is_max, nan_ties=False):
         out = np.asarray((np.amax if is_max else np.amin)(x, axis=dims, keepdims=keepdim))
         ctx.save_for_backward(x, out)
-        ctx.meta = (dims, keepdim)
+        ctx.meta = (dims, keepdim, nan_ties and bool(np.isnan(out).any()))
         return out
 
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        dims, keepdim = ctx.meta
+        dims, keepdim, nan_ties = ctx.meta
         outb = _expand_back(out, dims, keepdim, x.shape)
         mask = x == outb
+        if nan_ties:
+            from .elementwise import isnan
+            mask = mask | (isnan(x) if isinstance(x, Tensor) else np.isnan(x))
         if isinstance(mask, Tensor):
             count = mask.to(x.dtype).sum(dims, keepdim=True)
             maskf = mask.to(x.dtype)
@@ -131,7 +136,7 @@ class AMax(_Prim):
             count = mask.sum(axis=dims, keepdims=True, dtype=x.dtype)
             maskf = mask.astype(x.dtype)
         gb = _expand_back(g, dims, keepdim, x.shape)
-        return gb * maskf / count, None, None, None
+        return gb * maskf / count, None, None, None, None
 
 
 class LogSumExp(_Prim):
@@ -365,7 +370,7 @@ def _minmax(input, dim, keepdim, other, is_max, name):
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
-        return AMax.apply(x, tuple(range(x.ndim)), False, is_max)
+        return AMax.apply(x, tuple(range(x.ndim)), False, is_max, True)
     d = U.wrap_dim(dim, x.ndim, name)
     if x._data.shape and x._data.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")

@@ -19,11 +19,24 @@ def sort(input, dim=-1, descending=False, stable=False):
     if x.ndim == 0:
         return _sort_ret(x.clone(), Tensor._make(np.zeros((), np.int64)))
     d = U.wrap_dim(dim, x.ndim, "sort")
-    key = -x._data if descending and x._data.dtype.kind != "b" else x._data
-    idx = np.argsort(key, axis=d, kind="stable").astype(np.int64)
     if descending and x._data.dtype.kind == "b":
         idx = np.flip(np.argsort(x._data, axis=d, kind="stable"), d).astype(np.int64)
+    else:
+        idx = _argsort(x._data, d, descending)
     return _sort_ret(gather(x, d, Tensor._make(idx)), Tensor._make(idx))
+
+
+def _argsort(a, d, descending):
+    """Stable int64 argsort along d. NaN counts as the largest value, as torch: last
+    ascending (numpy's order too), first descending."""
+    if not descending:
+        return np.argsort(a, axis=d, kind="stable").astype(np.int64)
+    idx = np.argsort(-a, axis=d, kind="stable")
+    if a.dtype.kind == "f":
+        nan = np.take_along_axis(np.isnan(a), idx, axis=d)
+        if nan.any():                           # move the NaNs (last) to the front, stably
+            idx = np.take_along_axis(idx, np.argsort(~nan, axis=d, kind="stable"), axis=d)
+    return idx.astype(np.int64)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -41,9 +54,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if not 0 <= k <= n:
         raise RuntimeError(f"topk(): selected index k={k} out of range for dimension {d} of "
                            f"size {n}")
-    key = -x._data if largest else x._data
-    idx = np.argsort(key, axis=d, kind="stable").astype(np.int64)
-    idx = np.take(idx, np.arange(k), axis=d)
+    idx = _argsort(x._data, d, largest) if x.ndim else np.zeros((), np.int64)
+    idx = np.take(idx, np.arange(k), axis=d) if x.ndim else idx
     return _topk_ret(gather(x, d, Tensor._make(idx)), Tensor._make(idx))
 
 
