@@ -221,3 +221,18 @@ def test_loss_argument_shape_errors_like_torch(fo, ft, x, t, kw):
     with pytest.raises(RuntimeError):
         fo(autograd.tensor(x), autograd.tensor(t),
            **{k: autograd.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()})
+
+
+@pytest.mark.parametrize("expr,shape", [("BatchNorm1d(3)", (2, 3)), ("LayerNorm(3)", (2, 3)),
+                                        ("GroupNorm(1, 3)", (2, 3)), ("PReLU()", (2, 3)),
+                                        ("PReLU(3)", (2, 3)), ("Bilinear(3, 3, 4)", (2, 3))])
+@pytest.mark.parametrize("double_model", [True, False])
+@pytest.mark.parametrize("train", [True, False])
+def test_mixed_float_dtypes_raise_like_torch(expr, shape, double_model, train):
+    x = R.standard_normal(shape).astype(np.float32 if double_model else np.float64)
+    n_in = 2 if expr.startswith("Bilinear") else 1
+    for lib, t in ((torch.nn, torch), (nn, autograd)):
+        m = eval("lib." + expr)
+        m = (m.double() if double_model else m.float()).train(train)
+        with pytest.raises(RuntimeError):
+            m(*[(torch.from_numpy if t is torch else autograd.tensor)(x)] * n_in)

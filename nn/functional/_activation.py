@@ -438,6 +438,8 @@ def prelu(input, weight) -> Tensor:
     """max(0, x) + weight * min(0, x), weight per channel (dim 1) or a single value."""
     x = _t(input)
     w = _t(weight)
+    if x._data.dtype != w._data.dtype:
+        raise RuntimeError(f"prelu(): Type promoting not supported. Got {x.dtype} and {w.dtype}")
     if w.numel() != 1:
         # as torch: below 2-D there is no channel dim, so the channel size counts as 1
         if x.ndim < 2 or x.shape[1] != w.numel():

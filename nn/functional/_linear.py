@@ -77,6 +77,10 @@ def bilinear(input1, input2, weight, bias=None) -> Tensor:
     if w.ndim != 3 or x1.shape[-1] != w.shape[1] or x2.shape[-1] != w.shape[2]:
         raise RuntimeError(f"bilinear(): input1 {tuple(x1.shape)} and input2 {tuple(x2.shape)} "
                            f"do not match weight {tuple(w.shape)} (expected (out, in1, in2))")
+    dts = [t._data.dtype for t in (x1, x2, w) + ((_t(bias),) if bias is not None else ())]
+    if len(set(dts)) > 1:                      # torch does not promote here
+        raise RuntimeError(f"bilinear(): all tensors must have the same dtype, got input1: "
+                           f"{x1.dtype}, input2: {x2.dtype}, weight: {w.dtype}")
     lead = x1.shape[:-1]
     a = x1.reshape(-1, w.shape[1])
     c = x2.reshape(-1, w.shape[2])

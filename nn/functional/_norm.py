@@ -68,6 +68,16 @@ class Normalize(Function):
         return gx, gw, gb, None, None
 
 
+def _check_dtypes(name: str, x: Tensor, **params) -> None:
+    """torch refuses to mix float32 and float64 between the input and the parameters or
+    running statistics of a normalisation (no silent promotion)."""
+    for pname, p in params.items():
+        if p is not None and isinstance(p, Tensor) and p._data.dtype != x._data.dtype:
+            raise RuntimeError(f"{name}(): mixed dtype: input is {x.dtype} but {pname} is "
+                               f"{p.dtype}; convert the module (.float() / .double()) or the "
+                               "input")
+
+
 def _affine_shape(x: Tensor, ch_dim: int = 1):
     shape = [1] * x.ndim
     shape[ch_dim] = x.shape[ch_dim]
@@ -88,6 +98,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if t is not None and tuple(t.shape) != (c,):
             raise RuntimeError(f"batch_norm(): {name} should contain {c} elements not "
                                f"{t.numel()} (input {tuple(x.shape)})")
+    _check_dtypes("batch_norm", x, weight=weight, bias=bias, running_mean=running_mean,
+                  running_var=running_var)
     bshape = _affine_shape(x)
     w = None if weight is None else _t(weight).reshape(bshape)
     b = None if bias is None else _t(bias).reshape(bshape)
@@ -154,6 +166,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         if t is not None and tuple(t.shape) != ns:
             raise RuntimeError(f"layer_norm(): {name} of shape {tuple(t.shape)} does not match "
                                f"normalized_shape {ns}")
+    _check_dtypes("layer_norm", x, weight=weight, bias=bias)
     axes = tuple(range(x.ndim - k, x.ndim))
     return Normalize.apply(x, None if weight is None else _t(weight),
                            None if bias is None else _t(bias), axes, float(eps))
@@ -170,6 +183,7 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
         raise RuntimeError(f"group_norm(): Expected number of channels in input to be divisible "
                            f"by num_groups, but got input of shape {list(x.shape)} and "
                            f"num_groups={num_groups}")
+    _check_dtypes("group_norm", x, weight=weight, bias=bias)
     y = Normalize.apply(x.reshape(n, num_groups, -1), None, None, (2,), float(eps))
     y = y.reshape(x.shape)
     bshape = _affine_shape(x)
