@@ -47,9 +47,13 @@ def test_sgd_accepts_nan_lr_like_torch():
 
 
 # ---- lr_scheduler ------------------------------------------------------------------------
+def _param(lib):
+    return (torch if lib is torch else autograd).zeros(2, requires_grad=True)
+
+
 def _sched_warnings(lib, optimizer_first):
     import warnings
-    p = torch.zeros(2, requires_grad=True) if lib is torch else autograd.zeros(2, requires_grad=True)
+    p = _param(lib)
     opt = (torch.optim if lib is torch else optim).SGD([p], lr=0.1)
     sched = (torch.optim if lib is torch else optim).lr_scheduler.StepLR(opt, 2)
     with warnings.catch_warnings(record=True) as w:
@@ -69,7 +73,7 @@ def test_scheduler_warns_when_stepped_before_optimizer(optimizer_first):
 
 def test_scheduler_resume_without_initial_lr_message():
     def msg(lib):
-        p = torch.zeros(2, requires_grad=True) if lib is torch else autograd.zeros(2, requires_grad=True)
+        p = _param(lib)
         opt = (torch.optim if lib is torch else optim).SGD([p], lr=0.1)
         with pytest.raises(KeyError) as e:
             (torch.optim if lib is torch else optim).lr_scheduler.StepLR(opt, 2, last_epoch=3)

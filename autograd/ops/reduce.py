@@ -11,8 +11,7 @@ from .. import dtypes as _dt
 from ..function import Function
 from ..tensor import Tensor
 from . import _util as U
-from .elementwise import (sqrt, exp, log, sub, mul, div, abs as _abs, where, to_dtype,
-                          _nograd, pow as _pow)
+from .elementwise import exp, log, sub, abs as _abs, where, to_dtype, _nograd
 
 _INT64 = np.dtype(np.int64)
 
