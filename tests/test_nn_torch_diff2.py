@@ -236,3 +236,13 @@ def test_mixed_float_dtypes_raise_like_torch(expr, shape, double_model, train):
         m = (m.double() if double_model else m.float()).train(train)
         with pytest.raises(RuntimeError):
             m(*[(torch.from_numpy if t is torch else autograd.tensor)(x)] * n_in)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss", "multi_margin_loss"])
+@pytest.mark.parametrize("dx,dw", [(np.float64, np.float32), (np.float32, np.float64)])
+def test_class_weight_of_another_dtype_raises_like_torch(name, dx, dw):
+    x, t, w = R.standard_normal((3, 4)).astype(dx), np.array([1, 2, 3]), np.ones(4, dw)
+    with pytest.raises(RuntimeError):
+        getattr(TF, name)(torch.from_numpy(x), torch.from_numpy(t), weight=torch.from_numpy(w))
+    with pytest.raises(RuntimeError):
+        getattr(F, name)(autograd.tensor(x), autograd.tensor(t), weight=autograd.tensor(w))

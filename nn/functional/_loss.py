@@ -148,6 +148,9 @@ def _index_loss(name, input, target, weight, ignore_index, reduction, label_smoo
     dt = x._data.dtype
     w = None
     if weight is not None:
+        if isinstance(weight, Tensor) and weight._data.dtype != dt:    # torch: no promotion
+            raise RuntimeError(f"{name}(): expected weight of dtype {x.dtype} (the input's), but "
+                               f"found {weight.dtype}")
         w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=np.float64)
         if w.shape != (c,):
             raise RuntimeError(f"{name}(): weight tensor should be defined either for all {c} "
@@ -457,6 +460,9 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     mask[np.arange(n), tt] = 0
     z = z * Tensor._make(mask)
     if weight is not None:
+        if _t(weight)._data.dtype != x._data.dtype:                     # torch: no promotion
+            raise RuntimeError(f"multi_margin_loss(): expected weight of dtype {x.dtype}, but "
+                               f"found {_t(weight).dtype}")
         wy = _t(weight)[Tensor._make(tt)].reshape(n, 1)
         z = z * wy
     loss = _ops.sum(z, 1) / float(c)
