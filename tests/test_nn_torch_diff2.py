@@ -246,3 +246,11 @@ def test_class_weight_of_another_dtype_raises_like_torch(name, dx, dw):
         getattr(TF, name)(torch.from_numpy(x), torch.from_numpy(t), weight=torch.from_numpy(w))
     with pytest.raises(RuntimeError):
         getattr(F, name)(autograd.tensor(x), autograd.tensor(t), weight=autograd.tensor(w))
+
+
+@pytest.mark.parametrize("fn,args", [("uniform_", (2.0, 1.0)), ("normal_", (0.0, -1.0))])
+def test_init_bad_range_raises_runtime_error_like_torch(fn, args):
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn.init, fn)(torch.empty(3), *args)
+    with pytest.raises(RuntimeError):
+        getattr(nn.init, fn)(autograd.empty(3), *args)
