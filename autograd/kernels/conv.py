@@ -41,8 +41,8 @@ from . import parallel_float32
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["conv_forward", "conv_backward_weight", "transpose2d", "pack_phases", "unpack_phases",
-           "tile_width"]
+__all__ = ["conv_forward", "conv_backward_weight", "conv_backward_weight_t", "gpack_t",
+           "transpose2d", "pack_phases", "unpack_phases", "tile_width", "vector_lanes"]
 
 
 def _vector_bytes() -> int:
@@ -75,6 +75,11 @@ def tile_width(dtype) -> int:
     elements of slack past its last output's taps (the last tile reads, but never stores,
     past the end of a row)."""
     return TILE_V * _VBYTES // np.dtype(dtype).itemsize
+
+
+def vector_lanes(dtype) -> int:
+    """Elements of one vector register (the channel padding of conv_backward_weight_t)."""
+    return _VBYTES // np.dtype(dtype).itemsize
 
 
 def _vec(context, dtype):
@@ -387,6 +392,131 @@ def conv_backward_weight(x, g, toff, row_off, part, chunk):
                     for i in range(nk):
                         for s in range(nj):
                             pw[k0 + i, j0 + s] += acc[i, s]
+
+
+# Channel-vectorised weight-gradient tile (wide layers): DWT_V vectors of output channels x
+# DWT_J reduction streams (AVX-512: 4 x 6 = 24 zmm; per step 4 gradient vectors + 6 broadcast
+# inputs feed 24 FMAs). The reduction over positions stays in registers with no horizontal
+# sums, like the forward tile; the gradient is read position-major (transposed by gpack_t).
+DWT_V, DWT_J = (4, 6) if _VBYTES == 64 else (2, 4)
+
+
+@intrinsic
+def _dwt_tile(typingctx, xf, gt, so, pt, xb, qb, j0, kg, kp, nv, nj, n):
+    """pt[j0 + s, kp + v*lanes + l] += sum_{q < n} gt[qb + q, kg + v*lanes + l]
+    * xf[xb + so[j0 + s] + q] for v < nv, s < nj (vectors v >= nv and streams s >= nj repeat
+    vector / stream 0: computed, not stored). One FMA chain per weight in q order."""
+    sig = types.void(xf, gt, so, pt, xb, qb, j0, kg, kp, nv, nj, n)
+
+    def codegen(context, builder, signature, args):
+        xb, qb, j0, kg, kp, nv, nj, n = args[4:]
+        _, lanes, vt = _vec(context, signature.args[0].dtype)
+        c = lambda v: ir.Constant(ir.IntType(64), v)  # noqa: E731
+        X, GT, S, PT = _arrays(context, builder, signature, args, 4)
+        ldg = cgutils.unpack_tuple(builder, GT.shape, 2)[1]
+        ldp = cgutils.unpack_tuple(builder, PT.shape, 2)[1]
+        fma = _fma_fn(builder, vt)
+        lt = lambda i, lim: builder.select(builder.icmp_signed("<", c(i), lim), c(i), c(0))  # noqa
+        kofs = [builder.add(kg, builder.mul(lt(v, nv), c(lanes))) for v in range(DWT_V)]
+        xofs = [builder.add(xb, builder.load(builder.gep(S.data, [builder.add(j0, lt(s, nj))],
+                                                         inbounds=True))) for s in range(DWT_J)]
+
+        def body(q, accs):
+            row = builder.mul(builder.add(qb, q), ldg)
+            gv = [_vload(builder, GT.data, builder.add(row, o), vt) for o in kofs]
+            new = list(accs)
+            for s in range(DWT_J):
+                xv = builder.load(builder.gep(X.data, [builder.add(xofs[s], q)], inbounds=True))
+                xs = _splat(builder, xv, lanes)
+                for v in range(DWT_V):
+                    new[v * DWT_J + s] = builder.call(fma, [gv[v], xs, accs[v * DWT_J + s]])
+            return new
+
+        res = _acc_loop(builder, n, DWT_V * DWT_J, vt, body)
+        for s in range(DWT_J):
+            with builder.if_then(builder.icmp_signed("<", c(s), nj)):
+                prow = builder.mul(builder.add(j0, c(s)), ldp)
+                for v in range(DWT_V):
+                    with builder.if_then(builder.icmp_signed("<", c(v), nv)):
+                        col = builder.add(prow, builder.add(kp, c(v * lanes)))
+                        ptr = builder.bitcast(builder.gep(PT.data, [col], inbounds=True),
+                                              vt.as_pointer())
+                        builder.store(builder.fadd(builder.load(ptr, align=1),
+                                                   res[v * DWT_J + s]), ptr, align=1)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@parallel_float32
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
+def conv_backward_weight_t(x, gt, toff, part, chunk):
+    """Weight gradient of a wide layer (many output channels per group), batch-outer layout,
+    partial sums over fixed ranges of the flat axis (the caller sums axis 0):
+
+        part[ch, grp, c*T + t, k] = sum_{q in range ch} gt[q, grp*Kp + k] * x[grp*Cg + c, q + toff[t]]
+
+    x: (C, L); gt: (M, G*Kp) the position-major gradient (gpack_t; Kp = channels per group
+    padded to the vector width, zeros in padding and junk rows); part: (nch, G, Cg*T, Kp),
+    overwritten. One parallel unit = (range, group); ranges are cut into ``chunk`` positions
+    so a chunk's gradient rows stay in L1 across all reduction streams."""
+    C = x.shape[0]
+    L = x.shape[1]
+    M = gt.shape[0]
+    nch = part.shape[0]
+    G = part.shape[1]
+    JT = part.shape[2]
+    Kp = part.shape[3]
+    T = toff.shape[0]
+    Cg = C // G
+    lanes = _VBYTES // x.itemsize
+    if JT != Cg * T or gt.shape[1] != G * Kp or Kp % lanes != 0:
+        raise ValueError("conv_backward_weight_t(): inconsistent shapes")
+    if T > 0 and M > 0 and toff.max() + M > L:
+        raise ValueError("conv_backward_weight_t(): input rows too short")
+    so = _stream_offsets(Cg, L, toff)
+    xf = x.reshape(C * L)
+    nv_all = Kp // lanes
+    for u in prange(nch * G):
+        ch = u // G
+        grp = u - ch * G
+        pg = part[ch, grp]
+        pg[:] = 0
+        lo = ch * M // nch
+        hi = (ch + 1) * M // nch
+        for a in range(lo, hi, chunk):
+            n = min(hi, a + chunk) - a
+            xb = grp * Cg * L + a
+            for j0 in range(0, JT, DWT_J):
+                nj = min(DWT_J, JT - j0)
+                for v0 in range(0, nv_all, DWT_V):
+                    _dwt_tile(xf, gt, so, pg, xb, a, j0, grp * Kp + v0 * lanes, v0 * lanes,
+                              min(DWT_V, nv_all - v0), nj, n)
+
+
+@parallel_float32
+@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
+def gpack_t(g, gt, plane, G):
+    """Position-major copy of an output gradient for conv_backward_weight_t:
+    gt[n*S + (u*PH + v)*PW + w, grp*Kp + k] = g[n, grp*Kg + k, u, v, w] (0 in junk rows,
+    where (u, v, w) lies outside g's (D, H, W), and in the padding columns k >= Kg).
+    g: (N, K, D, H, W), gt: (N*S, G*Kp) overwritten, S = PD*PH*PW. One unit = one image."""
+    N, K, D, H, W = g.shape
+    PD, PH, PW = plane[0], plane[1], plane[2]
+    S = PD * PH * PW
+    Kg = K // G
+    Kp = gt.shape[1] // G
+    if gt.shape[0] != N * S or Kp < Kg or D > PD or H > PH or W > PW:
+        raise ValueError("gpack_t(): inconsistent shapes")
+    for n in prange(N):
+        gt[n * S:(n + 1) * S] = 0
+        for u in range(D):
+            for v in range(H):
+                for w in range(W):
+                    row = gt[n * S + (u * PH + v) * PW + w]
+                    for grp in range(G):
+                        for k in range(Kg):
+                            row[grp * Kp + k] = g[n, grp * Kg + k, u, v, w]
 
 
 @parallel_float32

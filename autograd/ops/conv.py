@@ -61,6 +61,7 @@ def _prod(t):
 _CHUNK = 1024          # elements of a row per work unit / cache block (weight gradient)
 _FWD_CHUNK = 288       # forward: row elements per work unit (measured best: 192-768)
 _KEEP_PACKED = 1 << 26  # conv inputs up to this many bytes keep their packed copy for dW
+_WIDE_DW_MACS = 10 ** 8  # channel-vectorised dW from this size (its transpose costs below)
 
 
 class _Scratch:
@@ -231,8 +232,15 @@ def _conv_dw(x, g, wshape, geo, packed=None):
     K = g.shape[1]
     lay, xb, toff = packed or _fwd_geom(x5, _to3(wshape[2:], 1), geo)
     own = not packed                          # xb is ours to recycle
-    gb = lay.gpack(g5)
     Cg = wshape[1]
+    Kg = K // groups
+    lanes = _K.vector_lanes(x.dtype)
+    if not lay.inner and Kg >= lanes and lay.Q * K * Cg * len(toff) >= _WIDE_DW_MACS:
+        dw = _conv_dw_wide(xb, g5, toff, lay, groups, Cg, Kg, lanes)
+        if own:
+            _scratch.give(xb)
+        return dw.reshape(wshape)
+    gb = lay.gpack(g5)
     pieces = gb.shape[1] * _cdiv(gb.shape[2], _CHUNK)
     nch = max(1, min(pieces, _cdiv(16, groups)))  # >= 16 units; shapes only, not threads
     part = np.empty((nch, K, Cg, len(toff)), x.dtype)
@@ -242,6 +250,24 @@ def _conv_dw(x, g, wshape, geo, packed=None):
         _scratch.give(xb)
     dw = part[0] if nch == 1 else part.sum(axis=0)
     return dw.reshape(wshape)
+
+
+def _conv_dw_wide(xb, g5, toff, lay, G, Cg, Kg, lanes):
+    """Weight gradient vectorised over output channels (many channels per group): the
+    gradient is transposed position-major once, then each tile keeps (channels x streams) sums
+    in registers over a cache-sized block of positions. -> (G*Kg, Cg, T)."""
+    Kp = _cdiv(Kg, lanes) * lanes
+    M = lay.Q
+    gt = _scratch.take((M, G * Kp), g5.dtype)
+    _K.gpack_t(np.ascontiguousarray(g5), gt, np.array(lay.plane, np.int64), G)
+    chunk = max(16, (32 << 10) // (Kp * g5.itemsize))    # a block of gradient rows fits L1
+    nch = max(1, min(_cdiv(M, chunk), _cdiv(16, G)))    # >= 16 units; shapes only
+    T = len(toff)
+    part = np.empty((nch, G, Cg * T, Kp), g5.dtype)
+    _K.conv_backward_weight_t(xb, gt, toff, part, chunk)
+    _scratch.give(gt)
+    dwt = part[0] if nch == 1 else part.sum(axis=0)              # (G, Cg*T, Kp)
+    return dwt[:, :, :Kg].reshape(G, Cg, T, Kg).transpose(0, 3, 1, 2).reshape(G * Kg, Cg, T)
 
 
 def _conv_dx(g, w, xsp, geo, b=None):
