@@ -254,3 +254,13 @@ def test_init_bad_range_raises_runtime_error_like_torch(fn, args):
         getattr(torch.nn.init, fn)(torch.empty(3), *args)
     with pytest.raises(RuntimeError):
         getattr(nn.init, fn)(autograd.empty(3), *args)
+
+
+@pytest.mark.parametrize("expr", ["Linear(-1, 3)", "Linear(3, -2)", "Bilinear(2, -1, 3)",
+                                  "BatchNorm1d(-1)", "Unflatten(1, [2, 'a'])", "Unflatten(1, 5)"])
+def test_constructor_errors_like_torch(expr):
+    with pytest.raises(Exception) as et:
+        eval("torch.nn." + expr)
+    with pytest.raises(Exception) as eo:
+        eval("nn." + expr)
+    assert type(eo.value) is type(et.value)

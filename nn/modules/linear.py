@@ -17,6 +17,9 @@ __all__ = ["Identity", "Linear", "Bilinear", "Flatten", "Unflatten", "LazyLinear
 
 
 def _empty(shape, dtype=None) -> np.ndarray:
+    if any(d < 0 for d in shape):               # RuntimeError as torch (numpy: ValueError)
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{min(shape)}: {list(shape)}")
     return np.empty(shape, _dt.to_numpy_dtype(dtype))
 
 
@@ -138,6 +141,14 @@ class Unflatten(Module):
 
     def __init__(self, dim, unflattened_size):
         super().__init__()
+        if isinstance(dim, int):                # checked up front, as torch
+            if not isinstance(unflattened_size, (tuple, list)):
+                raise TypeError("unflattened_size must be a tuple of ints, but found type "
+                                f"{type(unflattened_size).__name__}")
+            for i, s in enumerate(unflattened_size):
+                if not isinstance(s, int):
+                    raise TypeError("unflattened_size must be tuple of ints, but found element "
+                                    f"of type {type(s).__name__} at pos {i}")
         self.dim = dim
         self.unflattened_size = unflattened_size
 

@@ -58,6 +58,9 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
+        if num_features < 0:                    # RuntimeError as torch (numpy: ValueError)
+            raise RuntimeError(f"Trying to create tensor with negative dimension "
+                               f"{num_features}: [{num_features}]")
         d = _npd(dtype)
         _init_affine(self, affine, (num_features,), d, bias)
         if track_running_stats:
