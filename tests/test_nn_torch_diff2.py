@@ -264,3 +264,13 @@ def test_constructor_errors_like_torch(expr):
     with pytest.raises(Exception) as eo:
         eval("nn." + expr)
     assert type(eo.value) is type(et.value)
+
+
+@pytest.mark.parametrize("expr", ["BatchNorm1d(3)", "LayerNorm(3)", "GroupNorm(1, 3)", "Dropout()"])
+def test_integer_input_errors_like_torch(expr):
+    x = np.ones((2, 3), np.int64)
+    with pytest.raises(Exception) as et:
+        eval("torch.nn." + expr).double()(torch.from_numpy(x))
+    with pytest.raises(Exception) as eo:
+        eval("nn." + expr).double()(autograd.tensor(x))
+    assert isinstance(eo.value, type(et.value))

@@ -137,6 +137,9 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     x = _t(input)
     if not training or p == 0.0:
         return x
+    if x._data.dtype.kind != "f":               # torch cannot scale an integer tensor in place
+        raise RuntimeError(f"dropout(): result type Float can't be cast to the desired output "
+                           f"type {x.dtype}")
     mask = _dropout_mask(x.shape, p, x._data.dtype)
     return _apply_mask(x, mask, inplace, "dropout")
 

@@ -71,6 +71,8 @@ class Normalize(Function):
 def _check_dtypes(name: str, x: Tensor, **params) -> None:
     """torch refuses to mix float32 and float64 between the input and the parameters or
     running statistics of a normalisation (no silent promotion)."""
+    if x._data.dtype.kind != "f":
+        raise NotImplementedError(f"{name}(): not implemented for an input of dtype {x.dtype}")
     for pname, p in params.items():
         if p is not None and isinstance(p, Tensor) and p._data.dtype != x._data.dtype:
             raise RuntimeError(f"{name}(): mixed dtype: input is {x.dtype} but {pname} is "
