@@ -34,7 +34,7 @@ def _size(size):
 
 def _infer_np(data):
     """The dtype torch.tensor(data) would choose."""
-    if isinstance(data, np.ndarray):
+    if isinstance(data, (np.ndarray, np.generic)):     # numpy scalars keep theirs, as in torch
         return data.dtype if data.dtype in _dt._BY_NP else None
     arr = np.asarray(data)
     if arr.dtype.kind == "f":

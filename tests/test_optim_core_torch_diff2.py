@@ -227,3 +227,10 @@ def test_argsort_descending_nan_first_like_torch():
     np.testing.assert_array_equal(
         autograd.argsort(autograd.tensor(a), 1, descending=True).numpy(),
         torch.argsort(torch.tensor(a), dim=1, descending=True, stable=True).numpy())
+
+
+@pytest.mark.parametrize("value", [np.float64(1.5), np.int32(3), np.float32(2.0), np.bool_(True),
+                                   np.uint8(7), np.float16(1.0)])
+def test_numpy_scalar_keeps_its_dtype(value):
+    for ours, theirs in ((autograd.tensor, torch.tensor), (autograd.as_tensor, torch.as_tensor)):
+        assert str(ours(value).dtype).split(".")[-1] == str(theirs(value).dtype).split(".")[-1]
