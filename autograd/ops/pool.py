@@ -307,9 +307,9 @@ class MaxUnpool(_Prim):
 
     @staticmethod
     def forward(ctx, x, idx, out_shape, B):
-        ctx.meta = (idx, B)
+        ctx.meta = (idx, B, x.shape)
         out = np.zeros(out_shape, x.dtype)      # not a view: see _max_forward
-        if B:
+        if out.size:                            # an empty output plane is allowed (torch)
             Q = x.size // B
             np.put_along_axis(out.reshape(B, -1), np.ascontiguousarray(idx).reshape(B, Q),
                               np.ascontiguousarray(x).reshape(B, Q), 1)
@@ -317,7 +317,10 @@ class MaxUnpool(_Prim):
 
     @staticmethod
     def backward(ctx, g):
-        idx, B = ctx.meta
+        idx, B, x_shape = ctx.meta
+        if _raw(g).size == 0:                   # empty output: nothing flowed from x
+            z = np.zeros(x_shape, _raw(g).dtype)
+            return (Tensor._make(z) if isinstance(g, Tensor) else z), None, None, None
         if isinstance(g, Tensor):
             return PlaneGather.apply(g, idx, B), None, None, None
         return _gather(np.ascontiguousarray(g), idx, B), None, None, None

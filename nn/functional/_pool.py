@@ -43,8 +43,12 @@ def _ntuple(fn: str, arg: str, val, n: int) -> tuple:
     """int or a sequence of 1 or n ints -> n-tuple (torch's _single/_pair/_triple + checks)."""
     if isinstance(val, (int, np.integer)) and not isinstance(val, bool):
         return (int(val),) * n
-    if isinstance(val, (tuple, list)) and len(val) in (1, n) and all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in val):
+    is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+    if not isinstance(val, (tuple, list)) or not all(is_int(v) for v in val):
+        # torch's argument parser: a float / bool / None where ints belong is a TypeError
+        raise TypeError(f"{fn}(): argument '{arg}' must be an int or a tuple of ints, but got "
+                        f"{val!r}")
+    if len(val) in (1, n):
         return tuple(int(v) for v in val) * (n if len(val) == 1 else 1)
     raise RuntimeError(f"{fn}(): {arg} must either be a single int, or a tuple of {n} ints, "
                        f"but got {val!r}")
@@ -131,15 +135,19 @@ def _window_plan(fn, shape, nsp, kernel_size, stride, padding, dilation, ceil_mo
 def _plan(fn, x, nsp, kernel_size, stride, padding, dilation, ceil_mode, kind,
           count_include_pad=True, divisor_override=None):
     _check_input(fn, x, nsp)
-    try:
-        return _window_plan(fn, x._data.shape, nsp, _hashable(kernel_size), _hashable(stride),
-                            _hashable(padding), _hashable(dilation), bool(ceil_mode), kind,
-                            bool(count_include_pad), _hashable(divisor_override))
-    except TypeError as e:
-        if "unhashable" in str(e):
-            raise TypeError(f"{fn}(): kernel_size, stride, padding and dilation must be ints "
-                            "or tuples of ints") from None
-        raise
+    # normalised before the cache: lru_cache keys 2.0 == 2 and True == 1, so a float or bool
+    # argument would otherwise hit an int call's cached plan instead of raising
+    k = _ntuple(fn, "kernel_size", _hashable(kernel_size), nsp)
+    stride = _hashable(stride)
+    s = None if stride is None or stride == () else _ntuple(fn, "stride", stride, nsp)
+    p = _ntuple(fn, "padding", _hashable(padding), nsp)
+    d = _ntuple(fn, "dilation", _hashable(dilation), nsp)
+    if divisor_override is not None and (isinstance(divisor_override, bool) or not isinstance(
+            divisor_override, (int, np.integer))):
+        raise TypeError(f"{fn}(): divisor_override must be an int or None, got "
+                        f"{divisor_override!r}")
+    return _window_plan(fn, x._data.shape, nsp, k, s, p, d, bool(ceil_mode), kind,
+                        bool(count_include_pad), _hashable(divisor_override))
 
 
 # ---- max pooling ----------------------------------------------------------------------------
@@ -227,11 +235,25 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 def _lp_pool(fn, nsp, avg, input, norm_type, kernel_size, stride, ceil_mode):
     from autograd.ops import sign, abs as t_abs, relu
-    k = _ntuple(fn, "kernel_size", _hashable(kernel_size), nsp)
     _check_input(fn, input, nsp)
+    kernel_size = _hashable(kernel_size)
+    if nsp > 1 and isinstance(kernel_size, tuple) and len(kernel_size) != nsp:
+        raise ValueError(f"{fn}(): kernel_size must be an int or a tuple of {nsp} ints, but "
+                         f"got {kernel_size!r}")
+    k = _ntuple(fn, "kernel_size", kernel_size, nsp)
+    mx = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[nsp]
+    if norm_type == math.inf:         # the p -> inf limit: max of |x| (torch)
+        return mx(t_abs(input), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -math.inf:
+        return -mx(-t_abs(input), kernel_size, stride, 0, 1, ceil_mode)
+    if nsp == 1 and not (isinstance(kernel_size, int) and not isinstance(kernel_size, bool)):
+        # torch's lp_pool1d multiplies by kernel_size itself, so only an int works there
+        raise TypeError(f"{fn}(): kernel_size must be an int, but got {kernel_size!r}")
     out = avg(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
-    # torch: (sign(out) * relu(abs(out))) * prod(kernel) then ** (1 / p)
-    return (sign(out) * relu(t_abs(out))).mul(math.prod(k)).pow(1.0 / norm_type)
+    # torch: (sign(out) * relu(abs(out))) * prod(kernel) then ** (1 / p). sign's gradient is
+    # zero, so it is taken of a detached copy: a window summing to 0 then gets gradient 0 (not
+    # 0 * inf = nan from the pow)
+    return (sign(out.detach()) * relu(t_abs(out))).mul(math.prod(k)).pow(1.0 / norm_type)
 
 
 def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None,
@@ -262,11 +284,15 @@ def _adaptive_plan(fn, x, nsp, output_size):
     sp = x._data.shape[-nsp:]
     if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
         out = (int(output_size),) * nsp
-    elif isinstance(output_size, (tuple, list)) and len(output_size) in (1, nsp) and all(
-            v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, bool))
-            for v in output_size):
-        vals = tuple(output_size) * (nsp if len(output_size) == 1 else 1)
-        out = tuple(n if v is None else int(v) for v, n in zip(vals, sp))
+    elif isinstance(output_size, (tuple, list)) and all(
+            (v is None and nsp > 1) or (isinstance(v, (int, np.integer))
+                                        and not isinstance(v, bool)) for v in output_size):
+        # torch: 1-d takes one int (or a 1-sequence); 2-d / 3-d exactly nsp entries, where
+        # None keeps that input size
+        if len(output_size) != nsp and not (nsp == 1 and len(output_size) == 1):
+            raise RuntimeError(f"{fn}(): output_size must have {nsp} elements, but got "
+                               f"{output_size!r} (input {tuple(x._data.shape)})")
+        out = tuple(n if v is None else int(v) for v, n in zip(output_size, sp))
     else:
         raise RuntimeError(f"{fn}(): output_size must be an int, None or a tuple of {nsp} ints "
                            f"(or None), but got {output_size!r}")
@@ -328,10 +354,8 @@ def _unpool_size(fn, in_shape, nsp, k, s, p, output_size):
     if output_size is None:
         return default
     output_size = [int(v) for v in _hashable(output_size)]
-    if len(output_size) == nsp + 2:
+    if len(output_size) == nsp + 2:     # torch: nsp or nsp + 2 entries, batched or not
         output_size = output_size[2:]
-    elif len(output_size) == nsp + 1 and len(in_shape) == nsp + 1:
-        output_size = output_size[1:]
     if len(output_size) != nsp:
         raise ValueError(f"{fn}(): output_size should be a sequence containing {nsp} or "
                          f"{nsp + 2} elements, but it has a length of '{len(output_size)}'")
@@ -356,17 +380,23 @@ def _max_unpool(fn, nsp, input, indices, kernel_size, stride, padding, output_si
     if indices._data.dtype != np.int64:
         raise RuntimeError(f"{fn}(): elements in indices should be type int64 but got: "
                            f"{indices.dtype}")
+    for arg, v in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding)):
+        v = _hashable(v)
+        if nsp > 1 and isinstance(v, tuple) and len(v) == 1:
+            # torch's max_unpool2d/3d expand only a plain int, not a 1-sequence
+            raise RuntimeError(f"{fn}(): {arg} must be an int or a tuple of {nsp} ints, but "
+                               f"got {v!r}")
     k = _ntuple(fn, "kernel_size", _hashable(kernel_size), nsp)
     s = k if stride is None else _ntuple(fn, "stride", _hashable(stride), nsp)
     p = _ntuple(fn, "padding", _hashable(padding), nsp)
     out_sp = _unpool_size(fn, shape, nsp, k, s, p, output_size)
-    if any(o <= 0 for o in out_sp):
-        raise RuntimeError(f"{fn}(): output size {tuple(out_sp)} must be positive (input "
+    if any(o < 0 for o in out_sp):
+        raise RuntimeError(f"{fn}(): output size {tuple(out_sp)} must be non-negative (input "
                            f"{shape}, kernel_size={k}, stride={s}, padding={p})")
     bshape = shape[:-nsp]
     plane = math.prod(out_sp)
     idx = indices._data
-    if idx.size:
+    if idx.size and plane:               # torch checks no index when the output is empty
         lo, hi = int(idx.min()), int(idx.max())
         if lo < 0 or hi >= plane:
             bad = lo if lo < 0 else hi

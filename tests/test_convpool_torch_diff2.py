@@ -1,0 +1,123 @@
+"""Differential regressions against PyTorch for pooling, F.pad and the conv modules: each case
+is a mismatch a torch-vs-ours fuzz found (values, gradients, or raise-vs-no-raise)."""
+import numpy as np
+import pytest
+
+import autograd
+import nn
+import nn.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+RNG = np.random.default_rng(7)
+
+
+def _both(x, grad=True):
+    return (torch.tensor(x, requires_grad=grad), autograd.tensor(x, requires_grad=grad))
+
+
+def _close(a, t, tol=1e-10):
+    np.testing.assert_allclose(a.detach().numpy(), t.detach().numpy(), rtol=tol, atol=tol)
+
+
+def _raises_like_torch(tcall, acall):
+    with pytest.raises(Exception):
+        tcall()
+    with pytest.raises((RuntimeError, ValueError, TypeError, NotImplementedError)):
+        acall()
+
+
+# ---- pooling ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("nsp", [1, 2, 3])
+@pytest.mark.parametrize("p", [float("inf"), -float("inf")])
+def test_lp_pool_infinite_norm_is_max_of_abs(nsp, p):
+    # torch: p = +-inf means (-)max_pool of |x|, not x ** inf
+    x = RNG.standard_normal((2, 3) + (5,) * nsp)
+    xt, xa = _both(x)
+    yt = getattr(TF, f"lp_pool{nsp}d")(xt, p, 2, 2, True)
+    ya = getattr(F, f"lp_pool{nsp}d")(xa, p, 2, 2, True)
+    _close(ya, yt)
+    g = RNG.standard_normal(yt.shape)
+    (yt * torch.tensor(g)).sum().backward()
+    (ya * autograd.tensor(g)).sum().backward()
+    _close(xa.grad, xt.grad)
+
+
+@pytest.mark.parametrize("p", [1.5, 2, 3])
+def test_lp_pool_zero_window_has_zero_gradient(p):
+    # a window whose sum of x**p is 0: torch's gradient is 0, not nan
+    x = np.array([[[-1.0, 2.0, 0.0, 0.0, 0.5, 0.0]]])
+    for k in (1, 2):
+        xt, xa = _both(x)
+        TF.lp_pool1d(xt, p, k).sum().backward()
+        F.lp_pool1d(xa, p, k).sum().backward()
+        np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12,
+                                   equal_nan=True)
+        assert not np.isnan(xa.grad.numpy()[..., 2:4]).any()
+
+
+def test_float_and_bool_pool_arguments_raise_even_after_an_int_call():
+    # the window plan is cached; 2.0 == 2 and True == 1 as cache keys used to skip the checks
+    x = autograd.tensor(RNG.standard_normal((1, 2, 6, 6)))
+    xt = torch.tensor(x.numpy())
+    for name, bad in (("max_pool2d", dict(kernel_size=2.0)),
+                      ("max_pool2d", dict(kernel_size=2, stride=2.0)),
+                      ("max_pool2d", dict(kernel_size=2, padding=True)),
+                      ("max_pool2d", dict(kernel_size=2, dilation=True)),
+                      ("avg_pool2d", dict(kernel_size=3, stride=1.0)),
+                      ("avg_pool2d", dict(kernel_size=3, padding=True))):
+        good = {k: int(v) for k, v in bad.items()}
+        getattr(F, name)(x, **good)                     # warms the cache with the int twin
+        _raises_like_torch(lambda: getattr(TF, name)(xt, **bad),
+                           lambda: getattr(F, name)(x, **bad))
+
+
+def test_lp_pool_kernel_size_forms():
+    x = RNG.standard_normal((1, 2, 6, 6))
+    xt, xa = _both(x, False)
+    # torch's lp_pool1d multiplies by kernel_size, so a tuple only works for p = inf
+    _raises_like_torch(lambda: TF.lp_pool1d(xt[0], 2, (2,)), lambda: F.lp_pool1d(xa[0], 2, (2,)))
+    _close(F.lp_pool1d(xa[0], float("inf"), (2,)), TF.lp_pool1d(xt[0], float("inf"), (2,)))
+    _raises_like_torch(lambda: TF.lp_pool2d(xt, 2, (2,)), lambda: F.lp_pool2d(xa, 2, (2,)))
+
+
+@pytest.mark.parametrize("nsp", [2, 3])
+def test_adaptive_output_size_must_have_one_entry_per_dim(nsp):
+    x = RNG.standard_normal((1, 2) + (5,) * nsp)
+    xt, xa = _both(x, False)
+    for name in ("adaptive_avg_pool", "adaptive_max_pool"):
+        tf, af = getattr(TF, f"{name}{nsp}d"), getattr(F, f"{name}{nsp}d")
+        _raises_like_torch(lambda: tf(xt, (3,)), lambda: af(xa, (3,)))
+        _raises_like_torch(lambda: tf(xt, [None]), lambda: af(xa, [None]))
+        _close(af(xa, (None,) + (3,) * (nsp - 1)), tf(xt, (None,) + (3,) * (nsp - 1)))
+
+
+def test_adaptive_1d_rejects_none():
+    xt, xa = _both(RNG.standard_normal((1, 2, 5)), False)
+    for name in ("adaptive_avg_pool1d", "adaptive_max_pool1d"):
+        _raises_like_torch(lambda: getattr(TF, name)(xt, (None,)),
+                           lambda: getattr(F, name)(xa, (None,)))
+
+
+def test_max_unpool_output_size_rules():
+    x = RNG.standard_normal((1, 2, 3))
+    yt, it = TF.max_pool1d(torch.tensor(x), 2, return_indices=True)       # (1, 2, 1)
+    ya, ia = autograd.tensor(yt.numpy(), requires_grad=True), autograd.tensor(it.numpy())
+    # an empty output is allowed (torch checks no index then)
+    out = F.max_unpool1d(ya, ia, 2, 4, 0, [0])
+    assert out.shape == TF.max_unpool1d(yt, it, 2, 4, 0, [0]).shape == (1, 2, 0)
+    out.sum().backward()
+    assert ya.grad.shape == ya.shape and not ya.grad.numpy().any()
+    # output_size: nsp or nsp + 2 entries, for batched and unbatched inputs alike
+    _raises_like_torch(lambda: TF.max_unpool1d(yt[0], it[0], 2, output_size=(2, 6)),
+                       lambda: F.max_unpool1d(ya[0], ia[0], 2, output_size=(2, 6)))
+    # max_unpool2d/3d expand a plain int only, not a 1-sequence
+    x2 = RNG.standard_normal((1, 2, 4, 4))
+    yt2, it2 = TF.max_pool2d(torch.tensor(x2), 2, return_indices=True)
+    ya2, ia2 = autograd.tensor(yt2.numpy()), autograd.tensor(it2.numpy())
+    for kw in (dict(kernel_size=(2,)), dict(kernel_size=2, stride=(2,)),
+               dict(kernel_size=2, padding=[0])):
+        _raises_like_torch(lambda: TF.max_unpool2d(yt2, it2, **kw),
+                           lambda: F.max_unpool2d(ya2, ia2, **kw))
