@@ -121,3 +121,107 @@ def test_max_unpool_output_size_rules():
                dict(kernel_size=2, padding=[0])):
         _raises_like_torch(lambda: TF.max_unpool2d(yt2, it2, **kw),
                            lambda: F.max_unpool2d(ya2, ia2, **kw))
+
+
+# ---- F.pad -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_pad_non_constant_length_must_match_input_dims(mode):
+    # torch pads the last k dims of a (C, *k) or (N, C, *k) input only
+    for shape, pads in (((4,), (1, 1)), ((2, 3, 4, 5), (1, 1)), ((2, 3), (1, 1, 1, 1)),
+                        ((2, 3, 4, 5, 5), (1, 1, 1, 1)), ((2, 3, 4, 4), (1,) * 8)):
+        xt, xa = _both(RNG.standard_normal(shape), False)
+        _raises_like_torch(lambda: TF.pad(xt, pads, mode), lambda: F.pad(xa, pads, mode))
+    for shape, pads in (((3, 4), (1, 2)), ((2, 3, 4), (2, 1, 1, 0)), ((1, 2, 3, 4, 4),
+                                                                      (1, 0, 2, 1, 0, 1))):
+        xt, xa = _both(RNG.standard_normal(shape))
+        yt, ya = TF.pad(xt, pads, mode), F.pad(xa, pads, mode)
+        _close(ya, yt)
+
+
+def test_pad_circular_negative_pads_wrap_the_cropped_input():
+    for pads in ((1, -3), (-2, 1), (-1, 1), (2, -1), (-1, -1), (0, 0, -2, 2), (3, -1, 1, -2)):
+        xt, xa = _both(RNG.standard_normal((2, 4, 5)))
+        yt, ya = TF.pad(xt, pads, "circular"), F.pad(xa, pads, "circular")
+        _close(ya, yt)
+        g = RNG.standard_normal(yt.shape)
+        (yt * torch.tensor(g)).sum().backward()
+        (ya * autograd.tensor(g)).sum().backward()
+        _close(xa.grad, xt.grad)
+
+
+def test_pad_value_and_size_errors():
+    xt, xa = _both(RNG.standard_normal((2, 3, 5)), False)
+    _raises_like_torch(lambda: TF.pad(xt, (1, 1), "reflect", value=1.0),
+                       lambda: F.pad(xa, (1, 1), "reflect", value=1.0))
+    # a 1-d non-constant pad must leave at least one element; constant pads crop first
+    _raises_like_torch(lambda: TF.pad(xt, (-5, 0), "replicate"),
+                       lambda: F.pad(xa, (-5, 0), "replicate"))
+    _raises_like_torch(lambda: TF.pad(xt, (-6, 4)), lambda: F.pad(xa, (-6, 4)))
+    _raises_like_torch(lambda: TF.pad(xt, (-3, -3), "circular"),
+                       lambda: F.pad(xa, (-3, -3), "circular"))
+    assert F.pad(xa, (0, 0, -3, 1), "replicate").shape == TF.pad(xt, (0, 0, -3, 1),
+                                                                 "replicate").shape
+
+
+# ---- unfold / fold ---------------------------------------------------------------------------
+
+def test_unfold_fold_take_an_int_or_exactly_two_ints():
+    xt, xa = _both(RNG.standard_normal((1, 2, 5, 5)), False)
+    for kw in (dict(kernel_size=(2,)), dict(kernel_size=2, stride=(1,)),
+               dict(kernel_size=2, padding=[1]), dict(kernel_size=2, dilation=(1, 1, 1))):
+        _raises_like_torch(lambda: TF.unfold(xt, **kw), lambda: F.unfold(xa, **kw))
+    ct, ca = _both(RNG.standard_normal((1, 8, 16)), False)
+    _raises_like_torch(lambda: TF.fold(ct, (5,), 2), lambda: F.fold(ca, (5,), 2))
+    _close(F.fold(ca, (5, 5), 2), TF.fold(ct, (5, 5), 2))
+
+
+# ---- conv modules ----------------------------------------------------------------------------
+
+def _copy_params(tm, m):
+    m.weight._data[...] = tm.weight.detach().numpy()
+    if tm.bias is not None:
+        m.bias._data[...] = tm.bias.detach().numpy()
+
+
+def test_conv_module_same_padding_pairs_dilation_with_kernel_as_given():
+    # torch zips dilation with kernel_size: a 1-tuple dilation pads only the first dim
+    kw = dict(padding="same", dilation=(1,), groups=2, padding_mode="replicate")
+    tm = torch.nn.Conv3d(2, 2, (4, 1, 4), **kw).double()
+    m = nn.Conv3d(2, 2, (4, 1, 4), **kw, dtype=autograd.float64)
+    _copy_params(tm, m)
+    assert list(m._reversed_padding_repeated_twice) == list(tm._reversed_padding_repeated_twice)
+    xt, xa = _both(RNG.standard_normal((1, 2, 1, 2, 4)))
+    _close(m(xa), tm(xt))
+
+
+def test_conv_module_keeps_sequences_as_given():
+    # torch's _pair keeps a 1-tuple: padding=(1,) with a non-zeros mode is a 2-value F.pad
+    # on a 4-D input, which torch refuses
+    tm = torch.nn.Conv2d(1, 2, 2, padding=(1,), padding_mode="reflect")
+    m = nn.Conv2d(1, 2, 2, padding=(1,), padding_mode="reflect")
+    assert m.padding == tm.padding == (1,)
+    xt, xa = _both(RNG.standard_normal((1, 1, 5, 5)).astype(np.float32), False)
+    _raises_like_torch(lambda: tm(xt), lambda: m(xa))
+    # zeros mode: the functional call broadcasts the 1-tuple
+    tm = torch.nn.Conv2d(1, 2, 2, padding=(1,)).double()
+    m = nn.Conv2d(1, 2, 2, padding=(1,), dtype=autograd.float64)
+    _copy_params(tm, m)
+    xt, xa = _both(RNG.standard_normal((1, 1, 5, 5)))
+    _close(m(xa), tm(xt))
+
+
+def test_conv_module_argument_errors_at_the_same_step_as_torch():
+    x = RNG.standard_normal((1, 2, 6, 6)).astype(np.float32)
+    xt, xa = _both(x, False)
+    # accepted at construction, refused by forward
+    for kw in (dict(stride=0), dict(padding=-1), dict(dilation=0)):
+        tm, m = torch.nn.Conv2d(2, 2, 3, **kw), nn.Conv2d(2, 2, 3, **kw)
+        _raises_like_torch(lambda: tm(xt), lambda: m(xa))
+    # ConvTranspose output_size: nd or (nd + number of non-spatial dims) entries
+    tm, m = torch.nn.ConvTranspose2d(2, 2, 3, stride=2), nn.ConvTranspose2d(2, 2, 3, stride=2)
+    _raises_like_torch(lambda: tm(xt[0], output_size=(1, 2, 14, 14)),
+                       lambda: m(xa[0], output_size=(1, 2, 14, 14)))
+    _raises_like_torch(lambda: tm(xt, output_size=(2, 14, 14)),
+                       lambda: m(xa, output_size=(2, 14, 14)))
+    assert m(xa[0], output_size=(2, 14, 14)).shape == tm(xt[0], output_size=(2, 14, 14)).shape

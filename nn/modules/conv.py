@@ -7,7 +7,7 @@ import numpy as np
 
 from autograd import dtypes as _dt
 from autograd.random import _gen
-from autograd.ops import conv as _C
+from .. import functional as F
 from ..parameter import Parameter
 from .module import Module
 
@@ -17,15 +17,12 @@ __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
 _MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def _ntuple(v, n, name, cls):
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return (int(v),) * n
-    v = tuple(v)
-    if len(v) == 1:
-        v = v * n
-    if len(v) != n or not all(isinstance(e, (int, np.integer)) for e in v):
-        raise ValueError(f"{cls}: {name} must be an int or a tuple of {n} ints, got {v}")
-    return tuple(int(e) for e in v)
+def _ntuple(v, n):
+    """torch's _single/_pair/_triple: a scalar is repeated n times, a sequence kept as given
+    (a wrong length then fails in the functional call, as in torch)."""
+    if isinstance(v, (list, tuple, str)):
+        return tuple(v)
+    return (v,) * n
 
 
 class _ConvNd(Module):
@@ -45,22 +42,18 @@ class _ConvNd(Module):
         if out_channels % groups != 0:
             raise ValueError(f"{cls}: out_channels ({out_channels}) must be divisible by groups "
                              f"({groups})")
-        if padding_mode not in _MODES:
-            raise ValueError(f"{cls}: padding_mode must be one of {list(_MODES)}, but got "
-                             f"padding_mode='{padding_mode}'")
-        if self._transposed and padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {cls}')
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _ntuple(kernel_size, nd, "kernel_size", cls)
-        self.stride = _ntuple(stride, nd, "stride", cls)
-        self.dilation = _ntuple(dilation, nd, "dilation", cls)
-        if any(v <= 0 for v in self.kernel_size + self.stride + self.dilation):
-            raise ValueError(f"{cls}: kernel_size, stride and dilation must be positive, got "
-                             f"kernel_size={self.kernel_size}, stride={self.stride}, "
-                             f"dilation={self.dilation}")
-        if isinstance(padding, str):
-            if self._transposed or padding not in ("same", "valid"):
+        self.kernel_size = _ntuple(kernel_size, nd)
+        self.stride = _ntuple(stride, nd)
+        self.dilation = _ntuple(dilation, nd)
+        if any(isinstance(k, (int, np.integer)) and k < 0 for k in self.kernel_size):
+            raise ValueError(f"{cls}: kernel_size must be non-negative, got "
+                             f"kernel_size={self.kernel_size}")
+        # a transposed conv's padding string is split into characters (torch's _pair) and
+        # refused by the functional call; stride, dilation and padding values are checked there
+        if isinstance(padding, str) and not self._transposed:
+            if padding not in ("same", "valid"):
                 raise ValueError(f"{cls}: invalid padding string {padding!r}, should be one of "
                                  "['valid', 'same']")
             if padding == "same" and any(s != 1 for s in self.stride):
@@ -68,25 +61,28 @@ class _ConvNd(Module):
                                  "convolutions")
             self.padding = padding
         else:
-            self.padding = _ntuple(padding, nd, "padding", cls)
-            if any(p < 0 for p in self.padding):
-                raise ValueError(f"{cls}: padding must be non-negative, got {self.padding}")
-        self.output_padding = _ntuple(output_padding, nd, "output_padding", cls)
+            self.padding = _ntuple(padding, nd)
+        if padding_mode not in _MODES:
+            raise ValueError(f"{cls}: padding_mode must be one of {list(_MODES)}, but got "
+                             f"padding_mode='{padding_mode}'")
+        if self._transposed and padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {cls}')
+        self.output_padding = _ntuple(output_padding, nd)
         self.groups = groups
         self.padding_mode = padding_mode
-        # F.pad order for the non-zeros modes: last dim first, (left, right) per dim.
+        # F.pad order for the non-zeros modes: last dim first, (left, right) per dim; 'same'
+        # pairs dilation with kernel_size as given (a 1-tuple dilation pads one dim, as torch)
         if isinstance(self.padding, str):
-            rev = []
+            rev = [0, 0] * len(self.kernel_size)
             if self.padding == "same":
-                for d, k in zip(reversed(self.dilation), reversed(self.kernel_size)):
+                for d, k, i in zip(self.dilation, self.kernel_size,
+                                   range(len(self.kernel_size) - 1, -1, -1)):
                     total = d * (k - 1)
-                    rev += [total // 2, total - total // 2]
-            else:
-                rev = [0, 0] * nd
+                    rev[2 * i], rev[2 * i + 1] = total // 2, total - total // 2
             self._reversed_padding_repeated_twice = rev
         else:
-            self._reversed_padding_repeated_twice = [p for p in reversed(self.padding)
-                                                     for _ in range(2)]
+            self._reversed_padding_repeated_twice = tuple(p for p in reversed(self.padding)
+                                                          for _ in range(2))
         npd = _dt.to_numpy_dtype(dtype) if dtype is not None else \
             _dt.to_numpy_dtype(_dt.get_default_dtype())
         if self._transposed:
@@ -116,11 +112,11 @@ class _ConvNd(Module):
         nd = self._nd
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
-        if isinstance(self.padding, str) or self.padding != (0,) * nd:
+        if isinstance(self.padding, str) or self.padding != (0,) * len(self.padding):
             s += f", padding={self.padding}"
-        if self.dilation != (1,) * nd:
+        if self.dilation != (1,) * len(self.dilation):
             s += f", dilation={self.dilation}"
-        if self.output_padding != (0,) * nd:
+        if self.output_padding != (0,) * len(self.output_padding):
             s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
@@ -138,9 +134,9 @@ class _Conv(_ConvNd):
                          groups, bias, padding_mode, 0, device, dtype)
 
     def forward(self, input):
-        fn = getattr(_C, f"conv{self._nd}d")
+        fn = getattr(F, f"conv{self._nd}d")
         if self.padding_mode != "zeros":
-            x = _C.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            x = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return fn(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return fn(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
                   self.groups)
@@ -175,11 +171,12 @@ class _ConvTranspose(_ConvNd):
             return self.output_padding
         nd = self._nd
         output_size = [int(v) for v in output_size]
-        if len(output_size) == nd + 2 or (len(output_size) == nd + 1 and input.ndim == nd + 1):
-            output_size = output_size[-nd:]
+        lead = 2 if input.ndim == nd + 2 else 1        # torch: batch + channel, or channel
+        if len(output_size) == lead + nd:
+            output_size = output_size[lead:]
         if len(output_size) != nd:
-            raise ValueError(f"{type(self).__name__}: output_size must have {nd} or {nd + 2} "
-                             f"elements (got {len(output_size)})")
+            raise ValueError(f"{type(self).__name__}: for {input.ndim}D input, output_size must "
+                             f"have {nd} or {lead + nd} elements (got {len(output_size)})")
         res = []
         for i in range(nd):
             n = input.shape[input.ndim - nd + i]
@@ -195,7 +192,7 @@ class _ConvTranspose(_ConvNd):
 
     def forward(self, input, output_size=None):
         op = self._output_padding(input, output_size)
-        fn = getattr(_C, f"conv_transpose{self._nd}d")
+        fn = getattr(F, f"conv_transpose{self._nd}d")
         return fn(input, self.weight, self.bias, self.stride, self.padding, op, self.groups,
                   self.dilation)
 
