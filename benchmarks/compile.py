@@ -4,7 +4,8 @@ Each measurement is a fresh Python process with ``NUMBA_CACHE_DIR`` pointing at 
 directory: the first run compiles every kernel the script touches, the second run loads them
 from that cache. Per family and dtype, the script times the first forward + backward of:
 
-* conv: conv2d padded + strided (forward, input and weight gradients), conv_transpose2d, conv1d
+* conv: conv2d padded + strided (forward, input and weight gradients, the wide-layer weight
+  gradient), conv_transpose2d, conv1d
 * pool: max / avg 2x2 (the LeNet fast path) and 3x3/s2/p1 (the general kernels), adaptive avg
 * local: nn.LocallyConnected2d, and the GELU erf kernel
 
@@ -24,12 +25,17 @@ import json, time
 t0 = time.perf_counter()
 import autograd, nn
 import nn.functional as F
+from autograd.ops import conv as C
 res = {"import": time.perf_counter() - t0}
 
 def conv(dt):
     x = autograd.randn(2, 3, 9, 9, dtype=dt, requires_grad=True)
     w = autograd.randn(4, 3, 3, 3, dtype=dt, requires_grad=True)
     F.conv2d(x, w, padding=1).sum().backward()
+    C._WIDE_DW_MACS = 0                    # the wide-layer weight gradient (float32) at a small size
+    xw = autograd.randn(2, 3, 40, 40, dtype=dt)
+    ww = autograd.randn(16, 3, 3, 3, dtype=dt, requires_grad=True)
+    F.conv2d(xw, ww, padding=1).sum().backward()
     F.conv2d(x, w, stride=2).sum().backward()
     F.conv_transpose2d(x, w.transpose(0, 1), stride=2).sum().backward()
     F.conv1d(x[:, :, 0], w[:, :, 0], padding=1).sum().backward()

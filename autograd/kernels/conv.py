@@ -41,8 +41,8 @@ from . import parallel_float32
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["conv_forward", "conv_backward_weight", "conv_backward_weight_t", "gpack_t",
-           "transpose2d", "pack_phases", "unpack_phases", "tile_width", "vector_lanes"]
+__all__ = ["conv_forward", "conv_backward_weight", "conv_backward_weight_t", "transpose2d",
+           "pack_phases", "unpack_phases", "tile_width", "vector_lanes"]
 
 
 def _vector_bytes() -> int:
@@ -397,7 +397,7 @@ def conv_backward_weight(x, g, toff, row_off, part, chunk):
 # Channel-vectorised weight-gradient tile (wide layers): DWT_V vectors of output channels x
 # DWT_J reduction streams (AVX-512: 4 x 6 = 24 zmm; per step 4 gradient vectors + 6 broadcast
 # inputs feed 24 FMAs). The reduction over positions stays in registers with no horizontal
-# sums, like the forward tile; the gradient is read position-major (transposed by gpack_t).
+# sums, like the forward tile; the gradient is read position-major (a transposed copy).
 DWT_V, DWT_J = (4, 6) if _VBYTES == 64 else (2, 4)
 
 
@@ -456,8 +456,8 @@ def conv_backward_weight_t(x, gt, toff, part, chunk):
 
         part[ch, grp, c*T + t, k] = sum_{q in range ch} gt[q, grp*Kp + k] * x[grp*Cg + c, q + toff[t]]
 
-    x: (C, L); gt: (M, G*Kp) the position-major gradient (gpack_t; Kp = channels per group
-    padded to the vector width, zeros in padding and junk rows); part: (nch, G, Cg*T, Kp),
+    x: (C, L); gt: (M, G*Kp) the position-major gradient (zeros in junk rows; Kp = output
+    channels per group, a multiple of the vector width); part: (nch, G, Cg*T, Kp),
     overwritten. One parallel unit = (range, group); ranges are cut into ``chunk`` positions
     so a chunk's gradient rows stay in L1 across all reduction streams."""
     C = x.shape[0]
@@ -492,31 +492,6 @@ def conv_backward_weight_t(x, gt, toff, part, chunk):
                 for v0 in range(0, nv_all, DWT_V):
                     _dwt_tile(xf, gt, so, pg, xb, a, j0, grp * Kp + v0 * lanes, v0 * lanes,
                               min(DWT_V, nv_all - v0), nj, n)
-
-
-@parallel_float32
-@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
-def gpack_t(g, gt, plane, G):
-    """Position-major copy of an output gradient for conv_backward_weight_t:
-    gt[n*S + (u*PH + v)*PW + w, grp*Kp + k] = g[n, grp*Kg + k, u, v, w] (0 in junk rows,
-    where (u, v, w) lies outside g's (D, H, W), and in the padding columns k >= Kg).
-    g: (N, K, D, H, W), gt: (N*S, G*Kp) overwritten, S = PD*PH*PW. One unit = one image."""
-    N, K, D, H, W = g.shape
-    PD, PH, PW = plane[0], plane[1], plane[2]
-    S = PD * PH * PW
-    Kg = K // G
-    Kp = gt.shape[1] // G
-    if gt.shape[0] != N * S or Kp < Kg or D > PD or H > PH or W > PW:
-        raise ValueError("gpack_t(): inconsistent shapes")
-    for n in prange(N):
-        gt[n * S:(n + 1) * S] = 0
-        for u in range(D):
-            for v in range(H):
-                for w in range(W):
-                    row = gt[n * S + (u * PH + v) * PW + w]
-                    for grp in range(G):
-                        for k in range(Kg):
-                            row[grp * Kp + k] = g[n, grp * Kg + k, u, v, w]
 
 
 @parallel_float32

@@ -234,9 +234,10 @@ def _conv_dw(x, g, wshape, geo, packed=None):
     own = not packed                          # xb is ours to recycle
     Cg = wshape[1]
     Kg = K // groups
-    lanes = _K.vector_lanes(x.dtype)
-    if not lay.inner and Kg >= lanes and lay.Q * K * Cg * len(toff) >= _WIDE_DW_MACS:
-        dw = _conv_dw_wide(xb, g5, toff, lay, groups, Cg, Kg, lanes)
+    # float32 only (float64 is the gradient-check dtype: one kernel less to compile)
+    if x.dtype == np.float32 and not lay.inner and Kg % _K.vector_lanes(x.dtype) == 0 \
+            and lay.Q * K * Cg * len(toff) >= _WIDE_DW_MACS:
+        dw = _conv_dw_wide(xb, g5, toff, lay, groups, Cg)
         if own:
             _scratch.give(xb)
         return dw.reshape(wshape)
@@ -252,22 +253,25 @@ def _conv_dw(x, g, wshape, geo, packed=None):
     return dw.reshape(wshape)
 
 
-def _conv_dw_wide(xb, g5, toff, lay, G, Cg, Kg, lanes):
-    """Weight gradient vectorised over output channels (many channels per group): the
-    gradient is transposed position-major once, then each tile keeps (channels x streams) sums
-    in registers over a cache-sized block of positions. -> (G*Kg, Cg, T)."""
-    Kp = _cdiv(Kg, lanes) * lanes
-    M = lay.Q
-    gt = _scratch.take((M, G * Kp), g5.dtype)
-    _K.gpack_t(np.ascontiguousarray(g5), gt, np.array(lay.plane, np.int64), G)
-    chunk = max(16, (32 << 10) // (Kp * g5.itemsize))    # a block of gradient rows fits L1
-    nch = max(1, min(_cdiv(M, chunk), _cdiv(16, G)))    # >= 16 units; shapes only
+def _conv_dw_wide(xb, g5, toff, lay, G, Cg):
+    """Weight gradient vectorised over output channels (a multiple of the vector width per
+    group): the gradient is transposed position-major once, then each tile keeps (channels x
+    streams) sums in registers over a cache-sized block of positions. -> (K, Cg, T)."""
+    K = g5.shape[1]
+    gb = lay.gpack(g5).reshape(K, -1)                # (K, M), zeros in junk positions
+    M = gb.shape[1]
+    gt = _scratch.take((M, K), g5.dtype)
+    _K.transpose2d(gb, gt)
+    _scratch.give(gb)
+    Kg = K // G
+    chunk = max(16, (32 << 10) // (Kg * g5.itemsize))   # a block of gradient rows fits L1
+    nch = max(1, min(_cdiv(M, chunk), _cdiv(16, G)))   # >= 16 units; shapes only
     T = len(toff)
-    part = np.empty((nch, G, Cg * T, Kp), g5.dtype)
+    part = np.empty((nch, G, Cg * T, Kg), g5.dtype)
     _K.conv_backward_weight_t(xb, gt, toff, part, chunk)
     _scratch.give(gt)
-    dwt = part[0] if nch == 1 else part.sum(axis=0)              # (G, Cg*T, Kp)
-    return dwt[:, :, :Kg].reshape(G, Cg, T, Kg).transpose(0, 3, 1, 2).reshape(G * Kg, Cg, T)
+    dwt = part[0] if nch == 1 else part.sum(axis=0)             # (G, Cg*T, Kg)
+    return dwt.reshape(G, Cg, T, Kg).transpose(0, 3, 1, 2).reshape(K, Cg, T)
 
 
 def _conv_dx(g, w, xsp, geo, b=None):
