@@ -225,3 +225,26 @@ def test_conv_module_argument_errors_at_the_same_step_as_torch():
     _raises_like_torch(lambda: tm(xt, output_size=(2, 14, 14)),
                        lambda: m(xa, output_size=(2, 14, 14)))
     assert m(xa[0], output_size=(2, 14, 14)).shape == tm(xt[0], output_size=(2, 14, 14)).shape
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_conv_of_an_empty_batch(nd, transposed):
+    # torch returns an empty batch (zero gradients); the kernels used to divide by N = 0
+    name = f"conv_transpose{nd}d" if transposed else f"conv{nd}d"
+    w = RNG.standard_normal((4, 2) + (3,) * nd)
+    b = RNG.standard_normal(4 if not transposed else 4)
+    kw = dict(stride=2, padding=1, groups=2)
+    xt, xa = _both(np.zeros((0, 4) + (5,) * nd))
+    (wt, wa), (bt, ba) = _both(w), _both(b)
+    yt = getattr(TF, name)(xt, wt, bt, **kw)
+    ya = getattr(F, name)(xa, wa, ba, **kw)
+    assert ya.shape == yt.shape and ya.dtype == np.float64
+    yt.sum().backward()
+    ya.sum().backward()
+    _close(wa.grad, wt.grad)
+    _close(ba.grad, bt.grad)
+    assert xa.grad.shape == xt.shape
+    # still checked like any call
+    _raises_like_torch(lambda: getattr(TF, name)(xt, wt, bt, groups=3),
+                       lambda: getattr(F, name)(xa, wa, ba, groups=3))
