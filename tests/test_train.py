@@ -143,3 +143,28 @@ def test_train_script_missing_data_message(tmp_path):
                         "--data", str(tmp_path), "--epochs", "1"], capture_output=True,
                        text=True, env=env, timeout=120)
     assert r.returncode != 0 and "dataset-fashion-mnist" in r.stderr
+
+
+def test_warm_up_leaves_the_run_unchanged():
+    """The main job's kernel warm-up must not change weights, buffers, grads or the RNG."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples",
+                        "train_fashion_mnist.py")
+    spec = importlib.util.spec_from_file_location("train_fashion_mnist_example", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    autograd.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Dropout(0.5),
+                          nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
+    x = autograd.randn(10, 1, 8, 8)
+    y = autograd.tensor(np.arange(10) % 3)
+    before = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+    rng = autograd.get_rng_state()
+    mod.warm_up(model, nn.CrossEntropyLoss(), DataLoader(TensorDataset(x, y), batch_size=4))
+    assert model.training
+    assert all(p.grad is None for p in model.parameters())
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v.detach().numpy(), before[k])
+    drawn_after = autograd.rand(5).tolist()
+    autograd.set_rng_state(rng)
+    assert autograd.rand(5).tolist() == drawn_after      # the warm-up drew no random numbers
