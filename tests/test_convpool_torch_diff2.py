@@ -248,3 +248,27 @@ def test_conv_of_an_empty_batch(nd, transposed):
     # still checked like any call
     _raises_like_torch(lambda: getattr(TF, name)(xt, wt, bt, groups=3),
                        lambda: getattr(F, name)(xa, wa, ba, groups=3))
+
+
+@pytest.mark.parametrize("name,shape", [("adaptive_avg_pool1d", (2, 0, 5)),
+                                        ("adaptive_avg_pool2d", (2, 0, 5, 5)),
+                                        ("adaptive_avg_pool2d", (0, 5, 5)),
+                                        ("adaptive_max_pool2d", (0, 5, 5)),
+                                        ("adaptive_max_pool1d", (0, 5)),
+                                        ("adaptive_avg_pool3d", (0, 5, 5, 5))])
+def test_adaptive_pool_takes_empty_leading_dims_as_torch(name, shape):
+    xt, xa = _both(np.zeros(shape))
+    yt = getattr(TF, name)(xt, 2)
+    ya = getattr(F, name)(xa, 2)
+    assert ya.shape == yt.shape
+    ya.sum().backward()
+    assert xa.grad.shape == xa.shape
+
+
+@pytest.mark.parametrize("name,shape", [("adaptive_max_pool2d", (2, 0, 5, 5)),
+                                        ("adaptive_avg_pool3d", (2, 0, 5, 5, 5)),
+                                        ("adaptive_avg_pool1d", (0, 0)),
+                                        ("max_pool2d", (0, 5, 5))])
+def test_pool_refuses_empty_dims_as_torch(name, shape):
+    xt, xa = _both(np.zeros(shape), False)
+    _raises_like_torch(lambda: getattr(TF, name)(xt, 2), lambda: getattr(F, name)(xa, 2))

@@ -54,7 +54,8 @@ def _ntuple(fn: str, arg: str, val, n: int) -> tuple:
                        f"but got {val!r}")
 
 
-def _check_input(fn: str, x, nsp: int):
+def _check_input(fn: str, x, nsp: int, may_be_empty=None):
+    """may_be_empty: how many leading dims may have size 0 (default: the batch dim only)."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{fn}(): argument 'input' must be Tensor, not {type(x).__name__}")
     shape = x._data.shape
@@ -62,7 +63,8 @@ def _check_input(fn: str, x, nsp: int):
         raise RuntimeError(f"{fn}(): Expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) "
                            f"input, but got input of shape {tuple(shape)} "
                            f"({len(shape)}D)")
-    first = 1 if len(shape) == nsp + 2 else 0
+    first = (1 if len(shape) == nsp + 2 else 0) if may_be_empty is None else \
+        min(may_be_empty, len(shape) - nsp)
     if any(s == 0 for s in shape[first:]):
         raise RuntimeError(f"{fn}(): Expected input's non-batch dimensions to have positive "
                            f"length, but input has a shape of {tuple(shape)}")
@@ -280,7 +282,9 @@ def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None,
 # ---- adaptive pooling ------------------------------------------------------------------------
 
 def _adaptive_plan(fn, x, nsp, output_size):
-    _check_input(fn, x, nsp)
+    # torch: adaptive pooling takes an empty first dim, batched or not; adaptive_avg_pool1d/2d
+    # also an empty channel dim
+    _check_input(fn, x, nsp, 2 if fn in ("adaptive_avg_pool1d", "adaptive_avg_pool2d") else 1)
     sp = x._data.shape[-nsp:]
     if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
         out = (int(output_size),) * nsp
