@@ -274,3 +274,45 @@ def test_integer_input_errors_like_torch(expr):
     with pytest.raises(Exception) as eo:
         eval("nn." + expr).double()(autograd.tensor(x))
     assert isinstance(eo.value, type(et.value))
+
+
+# ---- padding modules, Unfold / Fold ------------------------------------------------------------
+@pytest.mark.parametrize("name", [f"{kind}Pad{nd}d" for kind in
+                                  ("Zero", "Reflection", "Replication", "Circular")
+                                  for nd in (1, 2, 3)])
+@pytest.mark.parametrize("pad", [2, "tuple"])
+def test_padding_modules_match_torch(name, pad):
+    nd = int(name[-2])
+    rng = np.random.default_rng(nd)
+    if pad == "tuple":
+        pad = tuple(int(v) for v in rng.integers(0, 3, 2 * nd))
+    m, tm = getattr(nn, name)(pad), getattr(torch.nn, name)(pad)
+    assert repr(m) == repr(tm)
+    x = rng.standard_normal((2, 3) + (5,) * nd)
+    a, t = autograd.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ya, yt = m(a), tm(t)
+    np.testing.assert_allclose(ya.detach().numpy(), yt.detach().numpy())
+    g = rng.standard_normal(tuple(yt.shape))
+    ya.backward(autograd.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_constant_pad_modules_match_torch(nd):
+    m, tm = getattr(nn, f"ConstantPad{nd}d")(1, 3.5), getattr(torch.nn, f"ConstantPad{nd}d")(1, 3.5)
+    assert repr(m) == repr(tm)
+    x = np.random.default_rng(0).standard_normal((2, 3) + (4,) * nd).astype(np.float32)
+    y = m(autograd.tensor(x))
+    assert y.dtype == autograd.float32
+    np.testing.assert_allclose(y.numpy(), tm(torch.tensor(x)).numpy())
+
+
+def test_unfold_fold_modules_match_torch():
+    x = np.random.default_rng(1).standard_normal((2, 3, 7, 7)).astype(np.float32)
+    u, tu = nn.Unfold(3, padding=1, stride=2), torch.nn.Unfold(3, padding=1, stride=2)
+    f, tf = nn.Fold((7, 7), 3, padding=1, stride=2), torch.nn.Fold((7, 7), 3, padding=1, stride=2)
+    assert (repr(u), repr(f)) == (repr(tu), repr(tf))
+    cols = u(autograd.tensor(x))
+    np.testing.assert_allclose(cols.numpy(), tu(torch.tensor(x)).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(f(cols).numpy(), tf(tu(torch.tensor(x))).numpy(), rtol=1e-5)

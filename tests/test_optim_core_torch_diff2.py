@@ -234,3 +234,15 @@ def test_argsort_descending_nan_first_like_torch():
 def test_numpy_scalar_keeps_its_dtype(value):
     for ours, theirs in ((autograd.tensor, torch.tensor), (autograd.as_tensor, torch.as_tensor)):
         assert str(ours(value).dtype).split(".")[-1] == str(theirs(value).dtype).split(".")[-1]
+
+
+@pytest.mark.parametrize("op", ["sign", "floor", "ceil", "round", "trunc"])
+def test_piecewise_constant_ops_give_zero_gradient_for_inf_and_nan(op):
+    x = np.array([0.0, 1.5, -2.5], np.float32)
+    g = np.array([np.inf, np.nan, 1.0], np.float32)
+    t, a = _pair(x)
+    getattr(torch, op)(t).backward(torch.tensor(g))
+    getattr(autograd, op)(a).backward(autograd.tensor(g))
+    np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+    gg, = autograd.grad(getattr(autograd, op)(a), a, autograd.tensor(g), create_graph=True)
+    np.testing.assert_array_equal(gg.detach().numpy(), t.grad.numpy())

@@ -209,8 +209,10 @@ def _conv_fwd(x, w, geo, b=None, packed=None):
     """conv(x, w) + b: x (N, C, *sp), w (K, Cg, *k), b (K,) or None -> (N, K, *osp), arrays.
     ``packed``: a list that receives (layout, packed x, taps) for the weight gradient."""
     nd = x.ndim - 2
-    x5, w5 = _as5(x), _as5(w)
     N, K = x.shape[0], w.shape[0]
+    if N == 0:                      # an empty batch (the layouts assume N >= 1)
+        return np.zeros((0, K) + _conv_out_sp(x.shape[2:], w.shape[2:], geo), x.dtype)
+    x5, w5 = _as5(x), _as5(w)
     geom = _fwd_geom(x5, w5.shape[2:], geo)
     lay, xb, toff = geom
     wf = np.ascontiguousarray(w5).reshape(K, w5.shape[1], -1)
@@ -228,6 +230,8 @@ def _conv_dw(x, g, wshape, geo, packed=None):
     """Weight gradient of conv: x (N, C, *sp), g (N, K, *osp) -> (K, Cg, *k), arrays.
     ``packed``: the forward's (layout, packed x, taps), to skip packing x again."""
     groups = geo[4]
+    if x.shape[0] == 0:
+        return np.zeros(wshape, x.dtype)
     x5, g5 = _as5(x), _as5(g)
     K = g.shape[1]
     lay, xb, toff = packed or _fwd_geom(x5, _to3(wshape[2:], 1), geo)
@@ -280,6 +284,8 @@ def _conv_dx(g, w, xsp, geo, b=None):
     padded, with flipped, transposed weights; strided: per input phase, with the taps of that
     phase (stride-phase decomposition, so no multiply-adds on inserted zeros)."""
     stride, lo, hi, dil, groups = geo
+    if g.shape[0] == 0:
+        return np.zeros((0, w.shape[1] * groups) + tuple(xsp), g.dtype)
     g5, w5 = _as5(g), _as5(w)
     N, K = g.shape[0], w.shape[0]
     Cg = w.shape[1]

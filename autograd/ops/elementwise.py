@@ -236,7 +236,9 @@ class ZeroGrad(_Prim):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0.0, None
+        if isinstance(g, Tensor):           # not g * 0: an inf / nan gradient gives 0, as torch
+            return Tensor._make(np.zeros_like(g._data)), None
+        return np.zeros_like(g), None
 
 
 class Clamp(_Prim):

@@ -1,12 +1,14 @@
 """Convolutions, padding and unfold/fold (torch.nn.functional names); see autograd/ops/conv.py.
 
 ``pad`` adds torch's argument rules for the non-constant modes on top of the primitive,
-``unfold`` / ``fold`` torch's rule that a size argument is an int or exactly 2 ints, the
-convolutions an empty batch (an empty result; the kernels assume N >= 1)."""
+``unfold`` / ``fold`` torch's rule that a size argument is an int or exactly 2 ints."""
 import numpy as np
 
 from autograd.tensor import Tensor
 from autograd.ops import conv as _C
+from autograd.ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+                               conv_transpose3d)
+
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "pad", "unfold", "fold"]
 
@@ -94,77 +96,3 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Te
     _check_pairs("fold", output_size=output_size, kernel_size=kernel_size, dilation=dilation,
                  padding=padding, stride=stride)
     return _C.fold(input, output_size, kernel_size, dilation, padding, stride)
-
-
-def _empty_batch(fn, nd, input, weight, bias, args, transposed):
-    """conv of a batch of 0 images: checked as any call, then an empty result wired to the
-    inputs (their gradients are zeros, as torch's); None when the batch is not empty."""
-    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)
-            and input.ndim == nd + 2 and input.shape[0] == 0):
-        return None
-    stride, padding, dilation, groups = args[:4]
-    geo, _, osp = _C.check_conv(fn, nd, input, weight, bias, stride, padding, dilation,
-                                groups, transposed=transposed,
-                                output_padding=args[4] if transposed else 0)
-    if transposed:
-        cout = weight.shape[1] * geo[4]
-    else:
-        cout = weight.shape[0]
-        st, lo, hi, dil = geo[:4]
-        osp = tuple((n + a + b - d * (k - 1) - 1) // t + 1 for n, k, t, a, b, d in
-                    zip(input.shape[2:], weight.shape[2:], st, lo, hi, dil))
-    z = input.reshape(-1)[:0].sum() + weight.reshape(-1)[:0].sum()
-    if bias is not None:
-        z = z + bias.reshape(-1)[:0].sum()
-    return z.expand((0, cout) + tuple(osp))
-
-
-def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
-    fn = f"conv{nd}d"
-    out = _empty_batch(fn, nd, input, weight, bias, (stride, padding, dilation, groups), False)
-    if out is not None:
-        return out
-    return getattr(_C, fn)(input, weight, bias, stride, padding, dilation, groups)
-
-
-def _conv_t(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
-    fn = f"conv_transpose{nd}d"
-    out = _empty_batch(fn, nd, input, weight, bias,
-                       (stride, padding, dilation, groups, output_padding), True)
-    if out is not None:
-        return out
-    return getattr(_C, fn)(input, weight, bias, stride, padding, output_padding, groups,
-                           dilation)
-
-
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
-    """torch.nn.functional.conv1d: input (N, C, L) or (C, L), weight (K, C/groups, k)."""
-    return _conv(1, input, weight, bias, stride, padding, dilation, groups)
-
-
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
-    """torch.nn.functional.conv2d: input (N, C, H, W) or (C, H, W), weight (K, C/groups, kh, kw)."""
-    return _conv(2, input, weight, bias, stride, padding, dilation, groups)
-
-
-def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
-    """torch.nn.functional.conv3d: input (N, C, D, H, W) or (C, D, H, W)."""
-    return _conv(3, input, weight, bias, stride, padding, dilation, groups)
-
-
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1) -> Tensor:
-    """torch.nn.functional.conv_transpose1d: weight (C_in, C_out/groups, k)."""
-    return _conv_t(1, input, weight, bias, stride, padding, output_padding, groups, dilation)
-
-
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1) -> Tensor:
-    """torch.nn.functional.conv_transpose2d: weight (C_in, C_out/groups, kh, kw)."""
-    return _conv_t(2, input, weight, bias, stride, padding, output_padding, groups, dilation)
-
-
-def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1) -> Tensor:
-    """torch.nn.functional.conv_transpose3d: weight (C_in, C_out/groups, kd, kh, kw)."""
-    return _conv_t(3, input, weight, bias, stride, padding, output_padding, groups, dilation)

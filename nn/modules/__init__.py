@@ -10,3 +10,4 @@ from .sparse import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .lecture import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
