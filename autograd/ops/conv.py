@@ -20,6 +20,7 @@ import itertools
 
 import numpy as np
 
+from .. import grad_mode
 from ..function import Function
 from ..tensor import Tensor
 from ..kernels import conv as _K
@@ -358,9 +359,9 @@ class ConvNd(Function):
     def forward(ctx, x, w, b, geo):
         ctx.geo = geo
         ctx.save_for_backward(x, w)
-        # the packed input is kept for the weight gradient when small (it is a second,
-        # padded copy of x; re-packing costs ~5 % of a LeNet step)
-        ctx.packed = [] if x.nbytes <= _KEEP_PACKED else None
+        # the packed input is kept for the weight gradient when a graph is being recorded and
+        # x is not huge (it is a second, padded copy of x; re-packing cost ~5 % of a LeNet step)
+        ctx.packed = [] if grad_mode.enabled and x.nbytes <= _KEEP_PACKED else None
         return _conv_fwd(x, w, geo, b, ctx.packed)
 
     @staticmethod
