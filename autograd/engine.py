@@ -26,8 +26,7 @@ def _check_grad(node, i, g, meta):
     if isinstance(g, np.generic):            # ufuncs on 0-d arrays give numpy scalars
         g = np.asarray(g)
     elif not isinstance(g, (np.ndarray, Tensor)):
-        raise TypeError(f"Function {node.name()} returned a gradient of type "
-                        f"{type(g).__name__} at index {i}; expected a Tensor or None")
+        raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
     gs = g.shape
     if gs != shape:
         raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
@@ -246,8 +245,12 @@ def _prepare_buffer(node, buf, create_graph) -> bool:
         return True
     if all(g is None for g in buf):
         return False
+    if not node._materialize:                   # ctx.set_materialize_grads(False): keep None
+        return True
     for i, g in enumerate(buf):
-        if g is None and i not in node._non_diff and node._out_meta[i] is not None:
+        # (user Functions get zeros for non-differentiable outputs too, as in torch)
+        if g is None and (i not in node._non_diff or not node._raw) \
+                and node._out_meta[i] is not None:
             shape, dtype = node._out_meta[i]
             z = np.zeros(shape, dtype)
             buf[i] = Tensor._make(z) if create_graph else z

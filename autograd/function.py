@@ -50,6 +50,9 @@ class Function:
     _retain = None      # {output index: weakref to a tensor that retains its grad}
     _non_diff = ()
     _non_diff_objs = None
+    _dirty = ()
+    _materialize = True  # set_materialize_grads: zeros (not None) for outputs without a grad
+    _nontensor_args = ()  # user Functions: positions of non-Tensor forward args
     _create_graph = False
     _trace = None       # creation stack in anomaly mode
     needs_input_grad = ()
@@ -62,10 +65,37 @@ class Function:
         self._non_diff_objs = outputs
 
     def mark_dirty(self, *tensors):
-        pass
+        self._dirty = tensors
 
     def set_materialize_grads(self, value: bool):
-        pass
+        self._materialize = bool(value)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # as in torch, ``vjp`` is another name for ``backward``
+        if "vjp" in cls.__dict__ and "backward" not in cls.__dict__:
+            cls.backward = cls.__dict__["vjp"]
+        # user Functions: grad_fn is an instance of "<Name>Backward" (a subclass), as in torch
+        if not cls._raw and not cls.__dict__.get("_is_node_cls"):
+            cls._node_cls = type(cls.__name__ + "Backward", (cls,),
+                                 {"_is_node_cls": True, "__module__": cls.__module__,
+                                  "__qualname__": cls.__qualname__ + "Backward"})
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for "
+                                  "your custom autograd.Function to use it with backward mode "
+                                  "AD.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("Legacy autograd function with non-static forward method is "
+                           "deprecated. Please use new-style autograd function with static "
+                           "forward method. (Example: "
+                           "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
 
     @property
     def saved_tensors(self):
@@ -117,7 +147,9 @@ class Function:
     # ---- graph node API ---------------------------------------------------------------
     @classmethod
     def name(cls) -> str:
-        return cls.__name__ + "Backward0"
+        if cls.__dict__.get("_is_node_cls"):
+            return cls.__name__                 # "<Name>Backward", as torch names user nodes
+        return cls.__name__ + ("Backward0" if cls._raw else "Backward")
 
     @property
     def next_functions(self):
@@ -295,13 +327,29 @@ class Function:
             record = record and grad_mode.enabled
             out = cls.forward(ctx, *raw)
         else:
-            if grad_mode.enabled:
-                for a in args:
-                    if isinstance(a, Tensor) and a._requires_grad:
-                        record = True
-                        break
+            ctx = _new(cls._node_cls)
+            enabled = grad_mode.enabled
+            nl = []
+            nontensor = []
+            for i, a in enumerate(args):
+                if isinstance(a, Tensor):
+                    nl.append(enabled and a._requires_grad)
+                else:
+                    nl.append(False)
+                    nontensor.append(i)
+            record = any(nl)
+            # forward sees needs_input_grad already (torch sets it before calling forward)
+            ctx.needs_input_grad = tuple(nl)
+            ctx._nontensor_args = nontensor
+            custom_setup = cls.setup_context is not Function.setup_context
             with grad_mode.no_grad():
-                out = cls.forward(ctx, *args)
+                if custom_setup:                # newer style: forward(*args) + setup_context
+                    out = cls.forward(*args)
+                    cls.setup_context(ctx, args, out)
+                else:
+                    out = cls.forward(ctx, *args)
+            if ctx._dirty:
+                return _finish_dirty(cls, ctx, args, out, record)
         return _finish(cls, ctx, args, out, record, needs, nxt)
 
     # ---- backward (called by the engine) ----------------------------------------
@@ -318,11 +366,16 @@ class Function:
         if len(res) != n:
             if cls._raw and len(res) < n:
                 res = res + (None,) * (n - len(res))
-            elif all(r is None for r in res[n:]):
+            elif len(res) > n and all(r is None for r in res[n:]):
                 res = res[:n]
             else:
                 raise RuntimeError(f"function {self.name()} returned an incorrect number of "
                                    f"gradients (expected {n}, got {len(res)})")
+        for i in self._nontensor_args:
+            if res[i] is not None:
+                raise RuntimeError(f"function {self.name()} returned a gradient different than "
+                                   f"None at position {i + 1}, but the corresponding forward "
+                                   "input was not a Variable")
         if not create_graph:
             for r in res:
                 if isinstance(r, Tensor):
@@ -447,8 +500,45 @@ def _pack_saved(items, args, outs, raw_out, results, raw):
                 break
         if found:
             continue
+        if not raw and not isinstance(item, Tensor):
+            raise TypeError("save_for_backward can only save variables, but argument "
+                            f"{next(i for i, x in enumerate(items) if x is item)} is of type {type(item).__name__}")
         packed.append((2, item._data if isinstance(item, Tensor) else item, None, None))
     return packed
+
+
+def _finish_dirty(cls, ctx, args, out, record):
+    """A user Function changed inputs in place (ctx.mark_dirty): the outputs that are those
+    inputs are returned as the input objects themselves, their history now this node."""
+    dirty = ctx._dirty
+    outs = out if isinstance(out, tuple) else (out,)
+    for d in dirty:
+        if not any(o is d for o in outs):
+            raise RuntimeError("Some elements marked as dirty during the forward method were not "
+                               "returned as output. The inputs that are modified inplace must "
+                               "all be outputs of the Function.")
+        if record and d._requires_grad and d.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
+                               "operation.")
+    # build the node as usual on fresh output tensors, then move the history to the inputs
+    fresh = tuple(Tensor._make(o._data) if any(o is d for d in dirty) else o for o in outs)
+    res = _finish(cls, ctx, args, fresh if isinstance(out, tuple) else fresh[0], record,
+                  None, None)
+    res_t = res if isinstance(out, tuple) else (res,)
+    final = []
+    for o, r in zip(outs, res_t):
+        if any(o is d for d in dirty) and isinstance(r, Tensor):
+            if r.grad_fn is not None:
+                o.grad_fn = r.grad_fn
+                o._out_idx = r._out_idx
+                o._requires_grad = True
+                for k, e in enumerate(ctx._saved or ()):
+                    if e[0] == 1 and e[1][1] is o._data:    # a saved output: track o's version
+                        ctx._saved[k] = (1, e[1], o._version, o._version[0])
+            final.append(o)
+        else:
+            final.append(r)
+    return tuple(final) if isinstance(out, tuple) else final[0]
 
 
 def _describe(obj):
