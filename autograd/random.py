@@ -62,6 +62,12 @@ class Generator(np.random.Generator):
     def initial_seed(self) -> int:
         return self._seed
 
+    def seed(self) -> int:
+        """Reseed from OS entropy and return the new seed (torch.Generator.seed)."""
+        s = int(np.random.SeedSequence().entropy % (2 ** 63))
+        self.manual_seed(s)
+        return s
+
     def get_state(self) -> dict:
         return self.bit_generator.state
 

@@ -50,10 +50,11 @@ def default_collate(batch):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{sorted(shapes)} in the batch")
         return Tensor._make(_stack([np.asarray(a) for a in batch]))
-    if isinstance(elem, bool):
-        return Tensor._make(np.array(batch, dtype=np.bool_))
     if isinstance(elem, int):
-        return Tensor._make(np.array(batch, dtype=np.int64))
+        # torch.tensor(batch) infers the dtype from all elements, not the first: [True, 2] ->
+        # int64, [1, 2.5] -> float32 (the default dtype), all bools -> bool
+        from ...factories import tensor
+        return tensor(list(batch))
     if isinstance(elem, float):
         return Tensor._make(np.array(batch, dtype=np.float64))
     if isinstance(elem, (str, bytes)):
@@ -153,6 +154,13 @@ class DataLoader:
                           f"datasets use a vectorised fast path)", stacklevel=2)
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
+        # torch rejects worker-only options without workers
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
+                             "let num_workers > 0 to enable multiprocessing, otherwise set "
+                             "prefetch_factor to None.")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
         self.dataset = dataset
         self.num_workers = num_workers
         self.pin_memory = pin_memory
@@ -161,6 +169,9 @@ class DataLoader:
         self.generator = generator
         self.prefetch_factor = prefetch_factor
         self.persistent_workers = persistent_workers
+        self.multiprocessing_context = multiprocessing_context
+        self.pin_memory_device = pin_memory_device
+        self.in_order = in_order
         self._iterable = isinstance(dataset, IterableDataset)
 
         if self._iterable:

@@ -46,6 +46,10 @@ def _as_array(t):
     return t._data if isinstance(t, Tensor) else np.asarray(t)
 
 
+class _SizeMismatchError(AssertionError, ValueError):
+    """torch raises AssertionError here; ValueError is kept for this package's earlier callers."""
+
+
 class TensorDataset(Dataset):
     """Samples are ``tuple(t[i] for t in tensors)``; all tensors share the first dimension.
 
@@ -58,8 +62,8 @@ class TensorDataset(Dataset):
         for i, t in enumerate(tensors):
             if not len(t.shape) or t.shape[0] != n:
                 shapes = [tuple(x.shape) for x in tensors]
-                raise ValueError(f"TensorDataset(): size mismatch between tensors: all must have "
-                                 f"the same first dimension (shapes {shapes}, tensor {i})")
+                raise _SizeMismatchError(f"Size mismatch between tensors (size mismatch in "
+                                         f"the first dimension: shapes {shapes}, tensor {i})")
         self.tensors = tuple(tensors)
 
     def __getitem__(self, index):
@@ -150,13 +154,12 @@ def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list:
     None for the global one."""
     n = len(dataset)
     lengths = list(lengths)
-    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1 and \
-            all(isinstance(x, float) or 0 <= x <= 1 for x in lengths) and \
-            any(isinstance(x, float) for x in lengths):
-        sizes = [int(math.floor(n * f)) for f in lengths]
-        for f in lengths:
+    # as torch: any lengths summing to 1 are fractions, ints included ([1, 0] -> all, none)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for i, f in enumerate(lengths):
             if not 0 <= f <= 1:
-                raise ValueError(f"random_split(): fraction {f} is not between 0 and 1")
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+        sizes = [int(math.floor(n * f)) for f in lengths]
         rem = n - sum(sizes)
         for i in range(rem):
             sizes[i % len(sizes)] += 1
@@ -165,13 +168,12 @@ def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list:
                 warnings.warn(f"Length of split at index {i} is 0. "
                               f"This might result in an empty dataset.")
         lengths = sizes
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     if any(int(x) != x or x < 0 for x in lengths):
         raise ValueError(f"random_split(): lengths must be non-negative integers or fractions "
                          f"summing to 1, got {lengths}")
     lengths = [int(x) for x in lengths]
-    if sum(lengths) != n:
-        raise ValueError(f"Sum of input lengths ({sum(lengths)}) does not equal the length of "
-                         f"the input dataset ({n})!")
     g = generator if generator is not None else _gen()
     perm = g.permutation(n).tolist()
     out, off = [], 0

@@ -117,13 +117,28 @@ class WeightedRandomSampler(Sampler):
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape "
                              f"{w.shape}")
-        if not isinstance(num_samples, int) or num_samples <= 0:
+        # bools are ints in Python; torch refuses them here
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or \
+                num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got "
                              f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
         self.weights, self.num_samples = w, num_samples
         self.replacement, self.generator = replacement, generator
 
     def _indices(self) -> np.ndarray:
+        # torch.multinomial's checks (RuntimeError), before numpy's own ValueErrors
+        w = self.weights
+        if np.any(w < 0) or not np.all(np.isfinite(w)):
+            raise RuntimeError("invalid multinomial distribution (encountering probability "
+                               "entry < 0, inf or nan)")
+        if not self.replacement and self.num_samples > len(w):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        if w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         g = _fresh_generator(self.generator)
         return g.choice(len(self.weights), self.num_samples, replace=self.replacement,
                         p=self.weights / self.weights.sum()).astype(np.int64)

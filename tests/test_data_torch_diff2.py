@@ -1,0 +1,101 @@
+"""Data loading and checkpoints vs torch (second pass): collate dtype inference, random_split's
+fraction rule and messages, TensorDataset / DataLoader / sampler argument checks, Generator,
+save/load of OrderedDict/set/complex/Size, vision transforms and dataset reprs."""
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd.utils import data as A
+
+torch = pytest.importorskip("torch")
+T = torch.utils.data
+
+
+# --- default_collate ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("batch", [[1, 2.5], [True, 2], [2, 0.5, True]])
+def test_collate_python_numbers_infer_dtype_from_whole_batch(batch):
+    # torch.tensor(batch): a float anywhere -> default float dtype, bools with ints -> int64
+    want = T.default_collate(list(batch))
+    got = A.default_collate(list(batch))
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+# --- datasets ----------------------------------------------------------------------------------
+
+def test_tensordataset_size_mismatch_is_assertion_error():
+    with pytest.raises(AssertionError, match="Size mismatch between tensors"):
+        T.TensorDataset(torch.zeros(3), torch.zeros(4))
+    with pytest.raises(AssertionError, match="Size mismatch between tensors"):
+        A.TensorDataset(autograd.zeros(3), autograd.zeros(4))
+
+
+def _split_lengths(mod, gen, lengths, n=5):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        parts = mod.random_split(list(range(n)), lengths, generator=gen)
+    return [len(p) for p in parts], [str(x.message) for x in w]
+
+
+@pytest.mark.parametrize("lengths", [[1, 0], [0, 1], [0, 0, 1]])
+def test_random_split_lengths_summing_to_one_are_fractions(lengths):
+    want = _split_lengths(T, torch.Generator().manual_seed(0), lengths)
+    got = _split_lengths(A, autograd.Generator().manual_seed(0), lengths)
+    assert got == want
+
+
+@pytest.mark.parametrize("lengths", [[2, 2], [0.5, 0.6], [1.5, -0.5]])
+def test_random_split_error_messages(lengths):
+    with pytest.raises(ValueError) as want:
+        T.random_split(list(range(5)), lengths)
+    with pytest.raises(ValueError) as got:
+        A.random_split(list(range(5)), lengths)
+    assert str(got.value) == str(want.value)
+
+
+# --- DataLoader / samplers / Generator ---------------------------------------------------------
+
+@pytest.mark.parametrize("kw", [dict(prefetch_factor=2), dict(persistent_workers=True)])
+def test_dataloader_worker_options_need_workers(kw):
+    with pytest.raises(ValueError) as want:
+        T.DataLoader(list(range(4)), **kw)
+    with pytest.raises(ValueError) as got:
+        A.DataLoader(list(range(4)), **kw)
+    assert str(got.value) == str(want.value)
+
+
+def test_dataloader_has_torch_attributes():
+    tl = T.DataLoader(list(range(4)))
+    al = A.DataLoader(list(range(4)))
+    for name in ("multiprocessing_context", "pin_memory_device", "in_order"):
+        assert getattr(al, name) == getattr(tl, name)
+
+
+@pytest.mark.parametrize("args,kw", [(([1.0, 2.0], True), {}),
+                                     (([1.0, 2.0], 3), dict(replacement=1))])
+def test_weighted_sampler_argument_checks(args, kw):
+    with pytest.raises(ValueError) as want:
+        T.WeightedRandomSampler(*args, **kw)
+    with pytest.raises(ValueError) as got:
+        A.WeightedRandomSampler(*args, **kw)
+    assert str(got.value) == str(want.value)
+
+
+@pytest.mark.parametrize("weights,n,repl", [([-1.0, 1.0], 3, True), ([1.0, 1.0], 3, False)])
+def test_weighted_sampler_bad_distribution_is_runtime_error(weights, n, repl):
+    with pytest.raises(RuntimeError):
+        list(T.WeightedRandomSampler(weights, n, replacement=repl))
+    with pytest.raises(RuntimeError):
+        list(A.WeightedRandomSampler(weights, n, replacement=repl))
+
+
+def test_generator_seed_reseeds_and_returns_the_seed():
+    g = autograd.Generator()
+    s = g.seed()
+    assert isinstance(s, int) and g.initial_seed() == s
+    assert isinstance(torch.Generator().seed(), int)
+    a = g.integers(0, 1 << 30, 4)
+    assert (autograd.Generator().manual_seed(s).integers(0, 1 << 30, 4) == a).all()
