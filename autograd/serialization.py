@@ -3,9 +3,10 @@
 Format: a zip archive (stored, not compressed) holding ``manifest.json`` — the object tree as
 JSON, with tensors and arrays replaced by references — and one ``arrays/<i>.npy`` per array,
 written with ``np.save(allow_pickle=False)`` and read with ``np.load(allow_pickle=False)``.
-Loading can therefore never run code. Supported values: nested dict (any JSON-able keys: str,
-int, float, bool, None, tuple), list, tuple, Tensor (dtype, shape, requires_grad kept),
-ndarray, numpy scalars, int, float, bool, str, bytes, None, autograd dtypes.
+Loading can therefore never run code. Supported values: nested dict / OrderedDict (any
+JSON-able keys: str, int, float, bool, None, tuple), list, tuple, set, frozenset, Size, Tensor
+(dtype, shape, requires_grad kept), ndarray, numpy scalars, int, float, complex, bool, str,
+bytes, None, autograd dtypes.
 
 Writes are atomic: the archive goes to a temporary file in the target directory, is fsync'ed,
 then renamed over the target with os.replace — a crash mid-write leaves any previous checkpoint
@@ -18,11 +19,12 @@ import json
 import os
 import tempfile
 import zipfile
+from collections import OrderedDict
 
 import numpy as np
 
 from . import dtypes as _dt
-from .tensor import Tensor
+from .tensor import Size, Tensor
 
 __all__ = ["save", "load"]
 
@@ -54,6 +56,8 @@ class _Encoder:
             return obj
         if isinstance(obj, int):
             return obj
+        if isinstance(obj, complex):
+            return {"__t": "complex", "v": [self.enc(obj.real), self.enc(obj.imag)]}
         if isinstance(obj, float):
             if obj != obj or obj in (float("inf"), float("-inf")):
                 return {"__t": "float", "v": repr(obj)}
@@ -74,9 +78,15 @@ class _Encoder:
         if isinstance(obj, (bytes, bytearray)):
             return {"__t": "bytes", "a": self._add(obj, np.frombuffer(bytes(obj), np.uint8))}
         if isinstance(obj, dict):
-            return {"__t": "dict",
+            # OrderedDict (every state_dict) comes back as one, as with torch.load
+            return {"__t": "odict" if isinstance(obj, OrderedDict) else "dict",
                     "items": [[self.enc(k, f"{path} key"), self.enc(v, f"{path}[{k!r}]")]
                               for k, v in obj.items()]}
+        if isinstance(obj, (set, frozenset)):
+            return {"__t": type(obj).__name__ if type(obj) in (set, frozenset) else "set",
+                    "items": [self.enc(v, f"{path} item") for v in obj]}
+        if isinstance(obj, Size):
+            return {"__t": "size", "items": [int(v) for v in obj]}
         if isinstance(obj, tuple):
             return {"__t": "tuple", "items": [self.enc(v, f"{path}[{i}]")
                                               for i, v in enumerate(obj)]}
@@ -95,8 +105,8 @@ def _decode(node, arrays, where):
     if not isinstance(node, dict) or "__t" not in node:
         raise RuntimeError(f"load(): {where}: malformed manifest entry {str(node)[:80]!r}")
     t = node["__t"]
-    if t == "dict":
-        out = {}
+    if t in ("dict", "odict"):
+        out = {} if t == "dict" else OrderedDict()
         for k, v in node["items"]:
             k = _decode(k, arrays, where)
             if isinstance(k, list):
@@ -107,6 +117,13 @@ def _decode(node, arrays, where):
         return tuple(_decode(v, arrays, where) for v in node["items"])
     if t == "float":
         return float(node["v"])
+    if t == "complex":
+        return complex(*(_decode(v, arrays, where) for v in node["v"]))
+    if t in ("set", "frozenset"):
+        items = [_decode(v, arrays, where) for v in node["items"]]
+        return set(items) if t == "set" else frozenset(items)
+    if t == "size":
+        return Size(node["items"])
     if t == "dtype":
         return _dt.from_numpy_dtype(np.dtype(node["v"]))
     if t in ("tensor", "ndarray", "npscalar", "bytes"):

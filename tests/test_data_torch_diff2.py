@@ -99,3 +99,38 @@ def test_generator_seed_reseeds_and_returns_the_seed():
     assert isinstance(torch.Generator().seed(), int)
     a = g.integers(0, 1 << 30, 4)
     assert (autograd.Generator().manual_seed(s).integers(0, 1 << 30, 4) == a).all()
+
+
+# --- save / load -------------------------------------------------------------------------------
+
+def _roundtrip(mod, obj):
+    import io
+    buf = io.BytesIO()
+    mod.save(obj, buf)
+    buf.seek(0)
+    return mod.load(buf, weights_only=False)     # torch's weights_only refuses frozenset
+
+
+def test_save_load_keeps_ordereddict_set_frozenset_complex():
+    import collections
+    obj = [collections.OrderedDict(b=1, a=2), {1, 2}, frozenset({"x"}), 1 + 2j,
+           {frozenset({1}): complex(0.5, float("inf"))}]
+    want = _roundtrip(torch, obj)
+    got = _roundtrip(autograd, obj)
+    assert [type(v) for v in got] == [type(v) for v in want]
+    assert got == want
+    assert list(got[0]) == ["b", "a"]
+
+
+def test_save_load_state_dict_stays_an_ordereddict():
+    import nn
+    sd = nn.Linear(2, 3).state_dict()
+    assert type(_roundtrip(autograd, sd)) is type(_roundtrip(torch, torch.nn.Linear(2, 3)
+                                                             .state_dict()))
+
+
+def test_save_load_keeps_size():
+    got = _roundtrip(autograd, {"s": autograd.zeros(2, 3).shape})["s"]
+    want = _roundtrip(torch, {"s": torch.zeros(2, 3).shape})["s"]
+    assert type(got).__name__ == type(want).__name__ == "Size"
+    assert tuple(got) == tuple(want)
