@@ -115,8 +115,11 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     t = ref()
                     if t is not None and buf[i] is not None:
                         gi = buf[i]
-                        t.grad = (gi if isinstance(gi, Tensor) and create_graph
-                                  else Tensor._make(np.array(_as_grad(gi, False))))
+                        if t.grad is not None:              # accumulates, like a leaf's
+                            t.grad = t.grad + (gi if create_graph else _as_grad(gi, False))
+                        else:
+                            t.grad = (gi if isinstance(gi, Tensor) and create_graph
+                                      else Tensor._make(np.array(_as_grad(gi, False))))
             if captured is not None:
                 for i in range(len(buf)):
                     if (node, i) in captured:
@@ -296,19 +299,25 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """torch.autograd.backward."""
     if isinstance(tensors, Tensor):
         tensors = (tensors,)
+    else:
+        tensors = tuple(tensors)
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
+    grad_tensors = _check_grad_count(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    roots, grads = [], []
-    for t, g in zip(tensors, grad_tensors):
-        if not t._requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
-                               "grad_fn")
-        grads.append(_make_root_grad(t, g, create_graph, "backward"))
-        roots.append(t)
     if inputs is not None:
         inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    roots, grads = [], []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not t._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+        grads.append(_make_root_grad(t, g, create_graph, i))
+        roots.append(t)
+    if inputs is not None:
         res = run_backward(roots, grads, retain_graph, create_graph, inputs=inputs,
                            accumulate=False)
         for t, g in zip(inputs, res):
@@ -318,19 +327,25 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     run_backward(roots, grads, retain_graph, create_graph)
 
 
-def _make_root_grad(t, g, create_graph, op):
+def _check_grad_count(outputs, grads):
+    grads = tuple(grads)
+    if len(grads) < len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
+    return grads[:len(outputs)]                 # extra gradients are ignored, as in torch
+
+
+def _make_root_grad(t, g, create_graph, i):
     if g is None:
         if t._data.size != 1:
-            raise RuntimeError(f"{op}(): grad can be implicitly created only for scalar outputs "
-                               f"(got output of shape {tuple(t.shape)}); pass gradient= "
-                               "with the output's shape")
+            raise RuntimeError("grad can be implicitly created only for scalar outputs (got "
+                               f"output of shape {tuple(t.shape)})")
         arr = np.ones(t._data.shape, t._data.dtype)
         return Tensor._make(arr) if create_graph else arr
     if not isinstance(g, Tensor):
-        g = Tensor._make(np.asarray(g, dtype=t._data.dtype))
+        raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     if g.shape != t.shape:
-        raise RuntimeError(f"{op}(): Mismatch in shape: grad_output has a shape of "
-                           f"{tuple(g.shape)} and output has a shape of {tuple(t.shape)}")
+        raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} "
+                           f"and output[{i}] has a shape of {t.shape!r}.")
     if g._data.dtype != t._data.dtype:
         g = g.to(t.dtype)
     return g if create_graph else g._data
@@ -343,34 +358,92 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs = (outputs,) if single_out else tuple(outputs)
     single_in = isinstance(inputs, Tensor)
     inputs = (inputs,) if single_in else tuple(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     elif isinstance(grad_outputs, Tensor):
         grad_outputs = (grad_outputs,)
-    if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad(): grad_outputs has {len(grad_outputs)} entries but outputs "
-                           f"has {len(outputs)}")
+    grad_outputs = _check_grad_count(outputs, grad_outputs)
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads="
+                         "True, but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
     if retain_graph is None:
         retain_graph = create_graph
-    for i, t in enumerate(inputs):
+    for t in inputs:
         if not isinstance(t, Tensor) or not t._requires_grad:
-            raise RuntimeError(f"grad(): input {i} does not require grad")
-    roots, grads = [], []
-    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    for i, t in enumerate(outputs):
         if not t._requires_grad:
-            raise RuntimeError(f"grad(): element {i} of outputs does not require grad and does "
-                               "not have a grad_fn")
-        roots.append(t)
-        grads.append(_make_root_grad(t, g, create_graph, "grad"))
-    res = run_backward(roots, grads, retain_graph, create_graph, inputs=inputs, accumulate=False)
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               "a grad_fn")
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
+    grads = [_make_root_grad(t, g, create_graph, i)
+             for i, (t, g) in enumerate(zip(outputs, grad_outputs))]
+    res = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
+                       accumulate=False)
     for i, r in enumerate(res):
         if r is None:
             if materialize_grads:
                 res[i] = Tensor._make(np.zeros_like(inputs[i]._data))
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
     return tuple(res)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    """is_grads_batched=True: the first dim of each grad_output indexes independent backward
+    passes (torch vmaps over it); here one pass per batch entry, results stacked."""
+    from .ops import stack
+    n = None
+    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        if g is None or g.dim() == 0 or tuple(g.shape[1:]) != tuple(t.shape):
+            gs = None if g is None else g.shape
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each grad_output "
+                "as the batch dimension. The sizes of the remaining dimensions are expected to "
+                f"match the shape of corresponding output, but a mismatch was detected: "
+                f"grad_output[{i}] has a shape of {gs!r} and output[{i}] has a shape of "
+                f"{t.shape!r}. If you only want some tensors in `grad_output` to be considered "
+                "batched, consider using vmap.")
+        n = g.shape[0]
+    per = [grad(outputs, inputs, [g[b] for g in grad_outputs], retain_graph=True,
+                create_graph=create_graph, allow_unused=True) for b in range(n)]
+    res = []
+    for i, x in enumerate(inputs):
+        col = [p[i] for p in per]
+        if all(c is None for c in col):
+            if materialize_grads:
+                from .factories import zeros
+                res.append(zeros((n,) + tuple(x.shape), dtype=x.dtype))
+                continue
+            if not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+            res.append(None)
+        else:
+            res.append(stack(col))
+    if not retain_graph:
+        for t in outputs:
+            if t.grad_fn is not None:
+                _release_graph(t.grad_fn)
+    return tuple(res)
+
+
+def _release_graph(root):
+    seen, stack_ = {id(root)}, [root]
+    while stack_:
+        node = stack_.pop()
+        node._release()
+        for e in node._next:
+            if e is not None and not isinstance(e[0], Tensor) and id(e[0]) not in seen:
+                seen.add(id(e[0]))
+                stack_.append(e[0])

@@ -206,3 +206,80 @@ def test_calling_a_function_instance_is_an_error():
         warnings.simplefilter("ignore")
         same(lambda L: fn_cls(L, lambda ctx, a: a, lambda ctx, g: g)()(x2(L)),
              "Legacy autograd function with non-static forward method is deprecated")
+
+
+# ---- backward / grad arguments ------------------------------------------------------------
+
+def test_backward_gradient_must_be_a_tensor():
+    # a list is a sequence of gradients, one per output, and a float is not a gradient
+    same(lambda L: (x2(L) * 2).backward([1., 1.]), "gradients can be either Tensors or None")
+
+
+def test_shape_mismatch_message_names_the_index():
+    same(lambda L: (x2(L) * 2).backward(L.ones(3)),
+         "Mismatch in shape: grad_output[0] has a shape of")
+
+
+def test_fewer_gradients_than_outputs():
+    def run(L):
+        x = x2(L)
+        L.autograd.backward([x.sum(), x.sum()], [L.tensor(1.)])
+    same(run, "got 2 tensors and 1 gradients")
+
+
+def test_extra_grad_outputs_are_ignored():
+    def run(L):
+        x = x2(L)
+        return L.autograd.grad([x * 2], x, [L.ones(2), L.ones(2)])
+    same(run)
+
+
+def test_empty_inputs_are_errors():
+    same(lambda L: (x2(L) * 2).sum().backward(inputs=[]),
+         "`inputs` argument to `backward()` cannot be empty.")
+    same(lambda L: L.autograd.grad((x2(L) * 2).sum(), []),
+         "`inputs` argument to `grad()` cannot be empty.")
+
+
+def test_grad_unused_and_not_requiring_messages():
+    def unused(L):
+        x, y = x2(L), L.tensor(3., requires_grad=True)
+        return L.autograd.grad((x * 2).sum(), [x, y])
+    same(unused, "The differentiated Tensor at index 1 appears to not have been used")
+
+    def noreq(L):
+        x = x2(L)
+        return L.autograd.grad((x * 2).sum(), [x, x2(L, False)])
+    same(noreq, "One of the differentiated Tensors does not require grad")
+
+
+def test_materialize_grads_with_allow_unused_false():
+    def run(L):
+        x, y = x2(L), L.tensor(3., requires_grad=True)
+        return L.autograd.grad((x * 2).sum(), [x, y], allow_unused=False, materialize_grads=True)
+    same(run, "Expected allow_unused to be True or not passed when materialize_grads=True")
+
+
+def test_is_grads_batched():
+    def run(L):
+        x = x2(L)
+        y = x * x
+        return L.autograd.grad(y, x, L.eye(2), is_grads_batched=True)
+    same(run)
+
+    def bad(L):
+        x = x2(L)
+        return L.autograd.grad(x * 2, x, L.ones(3, 3), is_grads_batched=True)
+    same(bad, "If `is_grads_batched=True`, we interpret the first dimension")
+
+
+def test_retained_grad_accumulates_across_backwards():
+    def run(L):
+        x = x2(L)
+        y = x * 2
+        y.retain_grad()
+        z = (y * y).sum()
+        z.backward(retain_graph=True)
+        z.backward()
+        return y.grad, x.grad
+    same(run)
