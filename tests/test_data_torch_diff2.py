@@ -134,3 +134,50 @@ def test_save_load_keeps_size():
     want = _roundtrip(torch, {"s": torch.zeros(2, 3).shape})["s"]
     assert type(got).__name__ == type(want).__name__ == "Size"
     assert tuple(got) == tuple(want)
+
+
+# --- vision (torchvision's documented behaviour; torchvision itself is not installed) ----------
+
+def _write_idx(path, arr, code):
+    import struct
+    path.write_bytes(struct.pack(">BBBB", 0, 0, code, arr.ndim) +
+                     struct.pack(f">{arr.ndim}I", *arr.shape) + arr.astype(">u1").tobytes())
+
+
+def _tiny_mnist(tmp_path):
+    imgs = np.arange(3 * 4 * 4, dtype=np.uint8).reshape(3, 4, 4)
+    _write_idx(tmp_path / "train-images-idx3-ubyte", imgs, 0x08)
+    _write_idx(tmp_path / "train-labels-idx1-ubyte", np.array([0, 1, 2], np.uint8), 0x08)
+    return str(tmp_path)
+
+
+def test_mnist_repr_has_torchvision_layout(tmp_path):
+    from autograd.vision import datasets, transforms
+    root = _tiny_mnist(tmp_path)
+    assert repr(datasets.MNIST(root)) == (
+        f"Dataset MNIST\n    Number of datapoints: 3\n    Root location: {root}\n"
+        f"    Split: Train")
+    tf = transforms.Compose([transforms.ToTensor()])
+    ds = datasets.FashionMNIST(root, transform=tf, target_transform=transforms.Lambda(int))
+    assert repr(ds).splitlines()[4:] == [
+        "    StandardTransform", "    Transform: Compose(",
+        "                   ToTensor()", "               )",
+        "    Target transform: Lambda()"]
+
+
+def test_random_crop_one_element_size_and_padding():
+    from autograd.vision import transforms
+    img = np.ones((2, 2), np.uint8)
+    out = transforms.RandomCrop([4], padding=[1])(img)     # 1-sequences: square / all sides
+    assert out.shape == (4, 4)
+    assert out.sum() == img.sum()
+
+
+def test_random_crop_per_channel_fill_on_hwc_image():
+    from autograd.vision import transforms
+    img = np.zeros((2, 2, 3), np.uint8)
+    out = transforms.RandomCrop((2, 4), padding=(1, 0), fill=(7, 8, 9))(img)
+    assert out.shape == (2, 4, 3)
+    for col in (0, 3):                                      # left/right padding columns
+        assert out[:, col].tolist() == [[7, 8, 9]] * 2
+    assert not out[:, 1:3].any()

@@ -190,8 +190,20 @@ class MNIST(Dataset):
         return fast
 
     def __repr__(self) -> str:
-        return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
-                f"    Split: {'Train' if self.train else 'Test'}\n    Files: {self.paths}")
+        # torchvision's layout: head, then indented body lines; the transforms as
+        # "StandardTransform" with "Transform: " / "Target transform: " prefixed reprs
+        body = [f"Number of datapoints: {len(self)}"]
+        if self.root is not None:
+            body.append(f"Root location: {self.root}")
+        body.append(f"Split: {'Train' if self.train else 'Test'}")
+        if self.transform is not None or self.target_transform is not None:
+            body.append("StandardTransform")
+            for head, t in (("Transform: ", self.transform),
+                            ("Target transform: ", self.target_transform)):
+                if t is not None:
+                    lines = repr(t).splitlines()
+                    body += [head + lines[0]] + [" " * len(head) + ln for ln in lines[1:]]
+        return "\n".join([f"Dataset {type(self).__name__}"] + ["    " + b for b in body])
 
 
 class FashionMNIST(MNIST):

@@ -135,11 +135,23 @@ class Lambda:
     def __call__(self, x):
         return self.lambd(x)
 
+    def __repr__(self):
+        return "Lambda()"
+
 
 def _pad_hw(a, h_ax, w_ax, top, bottom, left, right, fill, mode):
     pads = [(0, 0)] * a.ndim
     pads[h_ax], pads[w_ax] = (top, bottom), (left, right)
     if mode == "constant":
+        if isinstance(fill, (tuple, list)) and len(fill) == 1:
+            fill = fill[0]
+        if isinstance(fill, (tuple, list)) and h_ax == 0 and a.ndim == 3:
+            # one fill value per channel of an (H, W, C) image, as torchvision with PIL
+            out = np.pad(a, pads, mode="constant")
+            border = np.ones(out.shape[:2], bool)
+            border[top:top + a.shape[0], left:left + a.shape[1]] = False
+            out[border] = np.asarray(fill, out.dtype)
+            return out
         return np.pad(a, pads, mode="constant", constant_values=fill)
     np_mode = {"edge": "edge", "reflect": "reflect", "symmetric": "symmetric"}.get(mode)
     if np_mode is None:
@@ -163,6 +175,8 @@ class RandomCrop:
                  padding_mode: str = "constant"):
         self.size = (int(size), int(size)) if isinstance(size, numbers.Number) else \
             tuple(int(s) for s in size)
+        if len(self.size) == 1:         # torchvision: a 1-sequence is a square size
+            self.size = self.size * 2
         if len(self.size) != 2:
             raise ValueError(f"RandomCrop(): size should be an int or (h, w), got {size}")
         self.padding, self.pad_if_needed = padding, pad_if_needed
@@ -175,6 +189,8 @@ class RandomCrop:
         if isinstance(p, numbers.Number):
             return int(p), int(p), int(p), int(p)
         p = tuple(int(v) for v in p)
+        if len(p) == 1:                 # torchvision: one value pads all four sides
+            return p * 4
         if len(p) == 2:
             return p[1], p[1], p[0], p[0]
         if len(p) == 4:
