@@ -74,7 +74,7 @@ from .tensor import Tensor, Size, device  # noqa: E402
 from .function import Function, once_differentiable  # noqa: E402
 from . import function  # noqa: E402
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: E402
-                        is_grad_enabled)
+                        is_grad_enabled, is_inference_mode_enabled)
 from .ops import *  # noqa: E402,F401,F403
 from .ops import _METHODS  # noqa: E402
 from .factories import *  # noqa: E402,F401,F403

@@ -5,12 +5,58 @@ Grad mode is one process-wide flag (``grad_mode.enabled``) read by ``Function.ap
 from __future__ import annotations
 
 import functools
+import inspect
 
 enabled = True
+_inference = False
 
 
 def is_grad_enabled() -> bool:
     return enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    return _inference
+
+
+def _wrap(func, make_ctx):
+    """Decorate ``func`` so it runs under a fresh ``make_ctx()``; for a generator function,
+    the mode holds while the generator runs, not the caller between its yields (as torch)."""
+    if inspect.isgeneratorfunction(func):
+        @functools.wraps(func)
+        def gen_wrapper(*args, **kwargs):
+            gen = func(*args, **kwargs)
+            with make_ctx():
+                try:
+                    value = next(gen)
+                except StopIteration as e:
+                    return e.value
+            while True:
+                try:
+                    sent = yield value
+                except GeneratorExit:
+                    with make_ctx():
+                        gen.close()
+                    raise
+                except BaseException as exc:
+                    with make_ctx():
+                        try:
+                            value = gen.throw(exc)
+                        except StopIteration as e:
+                            return e.value
+                    continue
+                with make_ctx():
+                    try:
+                        value = gen.send(sent)
+                    except StopIteration as e:
+                        return e.value
+        return gen_wrapper
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with make_ctx():
+            return func(*args, **kwargs)
+    return wrapper
 
 
 class _GradModeContext:
@@ -18,11 +64,16 @@ class _GradModeContext:
 
     _mode = True
 
+    def __new__(cls, orig_func=None):
+        # ``@no_grad`` without parentheses decorates directly, as torch allows
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
     def __enter__(self):
         global enabled
         self._prev = enabled
         enabled = self._mode
-        return self
 
     def __exit__(self, *exc):
         global enabled
@@ -30,11 +81,7 @@ class _GradModeContext:
         return False
 
     def __call__(self, func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return func(*args, **kwargs)
-        return wrapper
+        return _wrap(func, self.__class__)
 
 
 class no_grad(_GradModeContext):
@@ -50,17 +97,29 @@ class enable_grad(_GradModeContext):
 class inference_mode(_GradModeContext):
     """torch.inference_mode: here the same as no_grad (no graph, no saved tensors)."""
 
+    def __new__(cls, mode=True):
+        if callable(mode):                      # ``@inference_mode`` without parentheses
+            return cls()(mode)
+        return object.__new__(cls)
+
     def __init__(self, mode: bool = True):
+        self._inf = bool(mode)
         self._mode = not mode
 
-    def __call__(self, func):
-        mode = self._mode
+    def __enter__(self):
+        global _inference
+        super().__enter__()
+        self._prev_inf = _inference
+        _inference = self._inf
 
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with inference_mode(not mode):
-                return func(*args, **kwargs)
-        return wrapper
+    def __exit__(self, *exc):
+        global _inference
+        _inference = self._prev_inf
+        return super().__exit__(*exc)
+
+    def __call__(self, func):
+        mode = self._inf
+        return _wrap(func, lambda: inference_mode(mode))
 
 
 class set_grad_enabled(_GradModeContext):
@@ -73,20 +132,18 @@ class set_grad_enabled(_GradModeContext):
         enabled = self._mode
 
     def __enter__(self):
-        return self
+        pass
 
     def __exit__(self, *exc):
         global enabled
         enabled = self._prev
         return False
 
+    def __new__(cls, mode):
+        return object.__new__(cls)
+
     def __call__(self, func):
         global enabled
         enabled = self._prev          # decorating must not change the mode now
         mode = self._mode
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return func(*args, **kwargs)
-        return wrapper
+        return _wrap(func, lambda: set_grad_enabled(mode))

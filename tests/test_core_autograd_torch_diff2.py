@@ -283,3 +283,43 @@ def test_retained_grad_accumulates_across_backwards():
         z.backward()
         return y.grad, x.grad
     same(run)
+
+
+# ---- grad modes ---------------------------------------------------------------------------
+
+def test_grad_mode_decorators_without_parentheses():
+    def run(L):
+        x = x2(L)
+        f = L.no_grad(lambda a: a * 2)
+        g = L.inference_mode(lambda a: a * 2)
+        h = L.enable_grad(lambda a: a * 2)
+        with L.no_grad():
+            inner = h(x).requires_grad
+        return f(x).requires_grad, g(x).requires_grad, inner, L.is_grad_enabled()
+    same(run)
+
+
+def test_grad_mode_decorated_generator():
+    # the mode holds inside the generator, not in the caller between yields
+    def run(L):
+        x = x2(L)
+
+        @L.no_grad()
+        def gen(a):
+            r = yield (a * 2).requires_grad, L.is_grad_enabled()
+            yield (a * r).requires_grad, L.is_grad_enabled()
+        it = gen(x)
+        first = next(it)
+        outside = L.is_grad_enabled()
+        return first, outside, it.send(3), L.is_grad_enabled()
+    same(run)
+
+
+def test_grad_mode_enter_returns_none_and_inference_flag():
+    def run(L):
+        with L.no_grad() as a, L.enable_grad() as b, L.set_grad_enabled(False) as c:
+            pass
+        with L.inference_mode() as d:
+            inside = L.is_inference_mode_enabled()
+        return a, b, c, d, inside, L.is_inference_mode_enabled(), L.is_grad_enabled()
+    same(run)

@@ -10,7 +10,7 @@ from ..engine import backward, grad  # noqa: F401
 from ..function import Function, once_differentiable  # noqa: F401
 from ..gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: F401
 from ..grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: F401
-                         is_grad_enabled)
+                         is_grad_enabled, is_inference_mode_enabled)
 from ..tensor import Tensor as _Tensor
 
 
