@@ -193,6 +193,8 @@ class Tensor:
         return t
 
     def detach_(self) -> "Tensor":
+        if self.grad_fn is not None and getattr(self, "_view_src", None) is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -314,11 +316,11 @@ class Tensor:
             isinstance(a, Tensor) and a._requires_grad for a in args))
         if recording and self._requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               f"operation ({op}).")
+                               "operation.")
         view_src = getattr(self, "_view_src", None) if recording else None
         if view_src is not None and view_src[0]._requires_grad and view_src[0].grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
-                               f"in-place operation ({op}).")
+                               "in-place operation.")
         if not recording:
             with grad_mode.no_grad():
                 out = fn(self, *args)
@@ -454,7 +456,7 @@ class Tensor:
             return self.copy_(value.expand(self.shape))
         if grad_mode.enabled and self._requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation (fill_).")
+                               "operation.")
         if grad_mode.enabled and self._requires_grad:
             # where(all-False, self, value): the overwritten value gets a zero gradient
             return self._inplace(lambda a: _ops.where(np.zeros(a.shape, bool), a, value),
@@ -757,6 +759,12 @@ class _RemovableHandle:
     def remove(self):
         if self._item in self._lst:
             self._lst.remove(self._item)
+
+    def __enter__(self):                    # ``with t.register_hook(h):`` removes it on exit
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 def _needs_graph(*ts) -> bool:

@@ -323,3 +323,39 @@ def test_grad_mode_enter_returns_none_and_inference_flag():
             inside = L.is_inference_mode_enabled()
         return a, b, c, d, inside, L.is_inference_mode_enabled(), L.is_grad_enabled()
     same(run)
+
+
+# ---- leaves, views, hooks -----------------------------------------------------------------
+
+@pytest.mark.parametrize("op", ["add_", "zero_", "fill_", "iadd"])
+def test_inplace_on_leaf_message_is_torchs(op):
+    def run(L):
+        x = x2(L)
+        if op == "add_":
+            x.add_(1)
+        elif op == "zero_":
+            x.zero_()
+        elif op == "fill_":
+            x.fill_(1.)
+        else:
+            x += 1
+    same(run, "a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def test_inplace_on_view_of_leaf_message_is_torchs():
+    same(lambda L: x2(L)[1:].mul_(2),
+         "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def test_detach__of_a_view_is_an_error():
+    same(lambda L: x2(L)[:1].detach_(), "Can't detach views in-place. Use detach() instead.")
+
+
+def test_hook_handle_as_context_manager():
+    def run(L):
+        x = x2(L)
+        with x.register_hook(lambda g: g * 10):
+            pass
+        (x * x).sum().backward()
+        return x.grad
+    same(run)
