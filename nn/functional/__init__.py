@@ -9,3 +9,4 @@ from ._norm import *  # noqa: F401,F403
 from ._conv import *  # noqa: F401,F403
 from ._pool import *  # noqa: F401,F403
 from ._lecture import *  # noqa: F401,F403
+from ._vision import *  # noqa: F401,F403
