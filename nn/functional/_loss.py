@@ -16,7 +16,8 @@ __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "multi_margin_loss",
            "hinge_embedding_loss", "kl_div", "soft_margin_loss", "margin_ranking_loss",
            "cosine_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss",
-           "triplet_margin_loss", "multilabel_soft_margin_loss", "multilabel_margin_loss"]
+           "triplet_margin_loss", "triplet_margin_with_distance_loss",
+           "multilabel_soft_margin_loss", "multilabel_margin_loss"]
 
 
 def _t(x) -> Tensor:
@@ -510,10 +511,36 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
     from ._linear import pairwise_distance
     reduction = _legacy_reduction(size_average, reduce, reduction)
     a, pz, n = _t(anchor), _t(positive), _t(negative)
+    _check_triplet_dims(a, pz, n)
     d_pos = pairwise_distance(a, pz, p, eps)
     d_neg = pairwise_distance(a, n, p, eps)
     if swap:
         d_neg = _ops.minimum(d_neg, pairwise_distance(pz, n, p, eps))
+    return _reduce(_ops.clamp_min(d_pos - d_neg + float(margin), 0.0), reduction)
+
+
+def _check_triplet_dims(a, pz, n):
+    if not a.ndim == pz.ndim == n.ndim:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {a.ndim}D, positive "
+                           f"{pz.ndim}D, and negative {n.ndim}D inputs")
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """max(d(a, p) - d(a, n) + margin, 0) for any distance d (default pairwise_distance)."""
+    from ._linear import pairwise_distance
+    _check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, pz, n = _t(anchor), _t(positive), _t(negative)
+    _check_triplet_dims(a, pz, n)
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos = dist(a, pz)
+    d_neg = dist(a, n)
+    if swap:
+        d_neg = _ops.minimum(d_neg, dist(pz, n))
     return _reduce(_ops.clamp_min(d_pos - d_neg + float(margin), 0.0), reduction)
 
 
