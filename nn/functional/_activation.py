@@ -18,7 +18,7 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_",
            "selu_", "celu", "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "hardtanh",
            "hardtanh_", "hardsigmoid", "hardswish", "softplus", "softsign", "logsigmoid",
            "softmax", "log_softmax", "softmin", "prelu", "rrelu", "rrelu_", "threshold",
-           "threshold_", "glu", "tanhshrink", "softshrink", "hardshrink", "erf"]
+           "threshold_", "glu", "tanhshrink", "softshrink", "hardshrink", "erf", "gumbel_softmax"]
 
 
 def _t(x) -> Tensor:
@@ -480,3 +480,19 @@ def softmin(input, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     if dtype is not None:
         x = x.to(dtype)
     return _ops.softmax(-x, dim)
+
+
+def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """softmax((logits + g) / tau) with g ~ Gumbel(0, 1) drawn as -log(Exp(1)). hard=True
+    returns the one-hot of the argmax with the soft sample's gradient (straight-through)."""
+    from autograd.random import _gen
+    x = _t(logits)
+    g = -np.log(_gen().standard_exponential(x.shape)).astype(x._data.dtype)
+    y = _ops.softmax((x + Tensor._make(g)) / tau, dim)
+    if not hard:
+        return y
+    idx = np.expand_dims(np.argmax(y._data, axis=dim), dim)
+    onehot = np.zeros_like(y._data)
+    np.put_along_axis(onehot, idx, 1, axis=dim)
+    return Tensor._make(onehot) - y.detach() + y
