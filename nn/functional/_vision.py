@@ -34,24 +34,25 @@ def _spatial_arg(name, value, in_sp):
     if not isinstance(value, (list, tuple)):
         return [value] * len(in_sp)
     if len(value) != len(in_sp):
-        other, what, letter = (("output", "output size", "o") if name == "size" else
-                               ("scale_factor", "scale_factor of shape", "s"))
+        other, what, phrase, c = (("output", "output size", "output size of", "o")
+                                  if name == "size" else
+                                  ("scale_factor", "scale_factor", "scale_factor of shape", "s"))
         raise ValueError(
             f"Input and {other} must have the same number of spatial dimensions, but got input "
-            f"with spatial dimensions of {list(in_sp)} and {what} of {tuple(value)}. Please "
-            f"provide input tensor in (N, C, d1, d2, ...,dK) format and "
-            f"{what.replace(' of shape', '')} in ({letter}1, {letter}2, ...,{letter}K) format.")
+            f"with spatial dimensions of {list(in_sp)} and {phrase} {tuple(value)}. Please "
+            f"provide input tensor in (N, C, d1, d2, ...,dK) format and {what} in "
+            f"({c}1, {c}2, ...,{c}K) format.")
     return list(value)
 
 
-def _nearest_index(out_size, in_size, scale, exact):
-    """Source index of each output position; float32 arithmetic as torch's CPU kernel."""
+def _nearest_index(out_size, in_size, scale, exact, shortcut):
+    """Source index of each output position; float32 arithmetic as torch's CPU kernel.
+    shortcut: out == in and out == 2 * in map exactly, sparing float rounding (torch)."""
     dst = np.arange(out_size)
-    if not exact and not scale:         # torch special-cases these sizes to dodge rounding
-        if out_size == in_size:
-            return dst
-        if out_size == 2 * in_size:
-            return dst >> 1
+    if shortcut and out_size == in_size:
+        return dst
+    if shortcut and out_size == 2 * in_size:
+        return dst >> 1
     s = np.float32(1.0 / scale) if scale else np.float32(in_size) / np.float32(out_size)
     if exact:                                       # (dst + 0.5) in double, floorf in float
         src = np.floor(((dst + 0.5) * np.float64(s)).astype(np.float32))
@@ -164,7 +165,10 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", alig
     for k in range(nsp):
         d, n_in, n_out, s = k + 2, in_sp[k], out_sp[k], scales[k]
         if mode in ("nearest", "nearest-exact"):
-            out = _ops.index_select(out, d, _nearest_index(n_out, n_in, s, mode != "nearest"))
+            # torch's 2-D nearest kernel takes its same-size / double-size shortcuts even when
+            # a scale_factor says otherwise; its 1-D and 3-D kernels follow the scale
+            exact, shortcut = mode != "nearest", mode == "nearest" and (nsp == 2 or not s)
+            out = _ops.index_select(out, d, _nearest_index(n_out, n_in, s, exact, shortcut))
         elif mode == "bicubic":
             out = _resample(out, d, *_cubic_taps(n_out, n_in, s, align_corners, dtype))
         elif n_out != n_in:     # torch's linear kernels copy a dim whose size is unchanged
