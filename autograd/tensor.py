@@ -926,3 +926,74 @@ for _n in ("sin", "cos", "tan", "log1p", "log2", "log10", "expm1", "rsqrt", "rec
            "acos", "frac"):
     if _n + "_" not in Tensor.__dict__:
         setattr(Tensor, _n + "_", _make_inplace_unary(_n))
+for _n in ("exp2", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erf", "erfc",
+           "erfinv", "lgamma", "digamma", "sinc", "deg2rad", "rad2deg", "fix", "sgn",
+           "logical_not", "bitwise_not"):
+    if _n + "_" not in Tensor.__dict__:
+        setattr(Tensor, _n + "_", _make_inplace_unary(_n))
+
+
+def _make_inplace(name):
+    """x.name_(*args, **kw) = x.name(*args, **kw) written back into x (tensor args tracked)."""
+    def method(self, *args, **kwargs):
+        fn = getattr(_ops, name)
+        return self._inplace(lambda a, *r: fn(a, *r, **kwargs), *args, op=name + "_")
+    method.__name__ = name + "_"
+    return method
+
+
+for _n in ("atan2", "arctan2", "hypot", "copysign", "fmod", "remainder", "xlogy", "floor_divide",
+           "true_divide", "float_power", "ldexp", "bitwise_and", "bitwise_or", "bitwise_xor",
+           "logical_and", "logical_or", "logical_xor", "eq", "ne", "lt", "le", "gt", "ge",
+           "cumsum", "cumprod", "logit", "nan_to_num", "index_fill", "index_copy",
+           "masked_scatter", "put", "addmm", "addmv", "addr", "baddbmm", "addbmm", "tril",
+           "triu", "heaviside", "gcd", "lcm", "multiply", "subtract", "divide", "mul", "index_add",
+           "scatter", "scatter_add", "clip"):
+    if _n + "_" not in Tensor.__dict__:
+        setattr(Tensor, _n + "_", _make_inplace(_n))
+
+
+def _tensor_where(self, condition, other):
+    return _ops.where(condition, self, other)
+
+
+def _new(fill):
+    def method(self, *size, dtype=None, device=None, requires_grad=False, **_kw):
+        from .factories import full as _full
+        if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+            size = tuple(size[0])
+        return _full(size, fill, dtype=self.dtype if dtype is None else dtype,
+                     requires_grad=requires_grad)
+    return method
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    from .factories import full as _full
+    return _full(tuple(size), fill_value, dtype=self.dtype if dtype is None else dtype,
+                 requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    from .factories import tensor as _tensor
+    if isinstance(data, Tensor):
+        data = data.detach()._data.copy()
+    return _tensor(data, dtype=self.dtype if dtype is None else dtype,
+                   requires_grad=requires_grad)
+
+
+def _fill_diagonal_(self, fill_value, wrap=False):
+    mask = np.zeros(self.shape, bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    return self._inplace(lambda a: _ops.where(np.asarray(mask), np.asarray(fill_value, a._data
+                                                                          .dtype), a),
+                         op="fill_diagonal_")
+
+
+for _n, _f in (("where", _tensor_where), ("new_zeros", _new(0)), ("new_ones", _new(1)),
+               ("new_empty", _new(0)), ("new_full", _new_full), ("new_tensor", _new_tensor),
+               ("fill_diagonal_", _fill_diagonal_),
+               ("short", lambda self: self.to(_dt.int16)),
+               ("char", lambda self: self.to(_dt.int8))):
+    if _n not in Tensor.__dict__:
+        setattr(Tensor, _n, _f)
+

@@ -15,16 +15,24 @@ from .elementwise import (add, sub, mul, div, floor_divide, remainder, pow, neg,
                           isposinf, isneginf)
 from .reduce import (sum, mean, nansum, prod, max, min, amax, amin, aminmax, argmax, argmin, var,
                      std, var_mean, std_mean, logsumexp, norm, cumsum, softmax, log_softmax, all,
-                     any, count_nonzero)
+                     any, count_nonzero, cumprod, cummax, cummin, logcumsumexp, median, nanmedian,
+                     kthvalue, mode, quantile, nanquantile, nanmean, dist, histc, bincount)
 from .movement import (reshape, view, view_as, reshape_as, permute, transpose, swapaxes, swapdims,
                        t, movedim, moveaxis, expand, expand_as, broadcast_to, broadcast_tensors,
                        broadcast_shapes, squeeze, unsqueeze, flatten, unflatten, repeat, tile,
                        cat, concat, concatenate, stack, hstack, vstack, narrow, split,
-                       tensor_split, chunk, unbind, flip, fliplr, flipud, roll, diagonal)
+                       tensor_split, chunk, unbind, flip, fliplr, flipud, roll, diagonal,
+                       repeat_interleave, rot90, diag_embed, atleast_1d, atleast_2d, atleast_3d,
+                       dstack, column_stack, row_stack, hsplit, vsplit, dsplit, meshgrid,
+                       cartesian_prod, diff, block_diag)
 from .indexing import (getitem, setitem, masked_fill, gather, take_along_dim, scatter_add,
-                       scatter, index_select, masked_select, nonzero, index_add)
-from .linalg import matmul, mm, bmm, mv, dot, inner, outer, ger, addmm, einsum
-from .sorting import sort, argsort, topk, tril, triu, trace, diag, unique, msort
+                       scatter, index_select, masked_select, nonzero, index_add, take, argwhere,
+                       index_fill, index_copy, masked_scatter, put)
+from .linalg import (matmul, mm, bmm, mv, dot, inner, outer, ger, addmm, einsum, vdot, addmv,
+                     addr, baddbmm, addbmm, chain_matmul, tensordot, kron, cross, cdist, det,
+                     inverse, slogdet, logdet)
+from .sorting import (sort, argsort, topk, tril, triu, trace, diag, unique, msort, searchsorted,
+                      bucketize, tril_indices, triu_indices)
 from ..tensor import Tensor as _Tensor
 
 
@@ -40,7 +48,14 @@ split tensor_split chunk unbind flip fliplr flipud roll diagonal masked_fill gat
 take_along_dim scatter_add scatter index_select masked_select nonzero index_add matmul mm bmm
 mv dot inner outer ger addmm sort argsort topk tril triu trace diag msort
 subtract multiply divide negative absolute arctan arcsin arccos greater greater_equal less
-less_equal not_equal""".split()
+less_equal not_equal
+atan2 arctan2 hypot copysign fmod xlogy logaddexp logaddexp2 exp2 asinh acosh atanh arcsinh
+arccosh arctanh erf erfc erfinv lgamma digamma logit sinc deg2rad rad2deg heaviside signbit
+bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift gcd lcm ldexp fix
+cumprod cummax cummin logcumsumexp median nanmedian kthvalue mode quantile nanquantile nanmean
+dist histc bincount repeat_interleave rot90 diag_embed hsplit vsplit dsplit diff take argwhere
+index_fill index_copy masked_scatter put kron cross addmv addr baddbmm addbmm vdot det inverse
+slogdet logdet unique""".split()
 
 for _name in _METHODS:
     if _name not in _Tensor.__dict__:

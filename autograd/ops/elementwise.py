@@ -790,3 +790,371 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 def equal(input, other) -> bool:
     a, b = U.raw(input), U.raw(other)
     return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+# ---- more pointwise math (torch's derivative formulas, special points included) -------------
+
+import math as _math  # noqa: E402
+
+_LN2 = 0.6931471805599453
+
+
+def _vec(f):
+    """Vectorise a scalar math function (no scipy here): dtype kept, 0-d stays 0-d."""
+    uf = np.frompyfunc(f, 1, 1)
+    return lambda x: np.asarray(uf(x), dtype=x.dtype) if x.size else x.copy()
+
+
+def _erfinv_arr(y):
+    # Giles' single-precision approximation, then two Newton steps on erf for float64 accuracy
+    y = np.asarray(y, np.float64)
+    w = -np.log((1.0 - y) * (1.0 + y))
+    small = w < 5.0
+    ws, wl = w - 2.5, np.sqrt(np.where(small, 5.0, w)) - 3.0
+    ps = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                     0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
+                     1.50140941], ws)
+    pl = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                     0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682], wl)
+    x = np.where(small, ps, pl) * y
+    erf = np.frompyfunc(_math.erf, 1, 1)
+    with np.errstate(all="ignore"):
+        for _ in range(2):
+            fin = np.isfinite(x)
+            err = np.asarray(erf(np.where(fin, x, 0.0)), np.float64) - y
+            x = np.where(fin, x - err / (1.1283791670955126 * np.exp(-x * x)), x)
+    x = np.where(y == 1, np.inf, np.where(y == -1, -np.inf, x))
+    return np.where(np.abs(y) > 1, np.nan, x)
+
+
+def _digamma_scalar(v):
+    if v != v or v == -_math.inf:
+        return _math.nan
+    if v == _math.inf:
+        return _math.inf
+    if v <= 0 and v == _math.floor(v):
+        return -_math.inf if v == 0 else _math.nan    # torch: -inf at 0, NaN at negative ints
+    r = 0.0
+    if v < 0:                                          # reflection
+        return _digamma_scalar(1 - v) - _math.pi / _math.tan(_math.pi * v)
+    while v < 10:
+        r -= 1 / v
+        v += 1
+    f = 1 / (v * v)
+    return r + _math.log(v) - 0.5 / v - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (
+        1 / 240 - f / 132))))
+
+
+def _trigamma_scalar(v):
+    if v != v:
+        return _math.nan
+    if v <= 0 and v == _math.floor(v):
+        return _math.inf
+    if v < 0:                                          # reflection
+        return -_trigamma_scalar(1 - v) + (_math.pi / _math.sin(_math.pi * v)) ** 2
+    r = 0.0
+    while v < 10:
+        r += 1 / (v * v)
+        v += 1
+    f = 1 / (v * v)
+    return r + 1 / v + f / 2 + f / v * (1 / 6 - f * (1 / 30 - f * (1 / 42 - f / 30)))
+
+
+def _lgamma_scalar(v):
+    try:
+        return _math.lgamma(v)
+    except (ValueError, OverflowError):                # poles: +inf, as torch
+        return _math.inf
+
+
+_erf = _vec(_math.erf)
+_erfc = _vec(_math.erfc)
+_lgamma = _vec(_lgamma_scalar)
+_digamma = _vec(_digamma_scalar)
+_trigamma = _vec(_trigamma_scalar)
+
+
+def _erfinv(x):
+    return _erfinv_arr(x).astype(x.dtype)
+
+
+def _t_or_a(tfn, afn):
+    return lambda x: tfn(x) if isinstance(x, Tensor) else afn(x)
+
+
+Exp2 = _unary("Exp2", np.exp2, lambda g, out: g * (out * _LN2), save="out")
+Asinh = _unary("Asinh", np.arcsinh, lambda g, x: g / _sqrt(x * x + 1.0))
+Acosh = _unary("Acosh", np.arccosh, lambda g, x: g / _sqrt(x * x - 1.0))
+Atanh = _unary("Atanh", np.arctanh, lambda g, x: g / (1.0 - x * x))
+Erf = _unary("Erf", _erf, lambda g, x: g * (_t_or_a(exp, np.exp)(-(x * x)) * 1.1283791670955126))
+Erfc = _unary("Erfc", _erfc,
+              lambda g, x: g * (_t_or_a(exp, np.exp)(-(x * x)) * -1.1283791670955126))
+Erfinv = _unary("Erfinv", _erfinv,
+                lambda g, out: g * (_t_or_a(exp, np.exp)(out * out) * 0.886226925452758),
+                save="out")
+Lgamma = _unary("Lgamma", _lgamma, lambda g, x: g * _t_or_a(lambda t: digamma(t), _digamma)(x))
+Digamma = _unary("Digamma", _digamma,
+                 lambda g, x: g * _t_or_a(lambda t: polygamma(1, t), _trigamma)(x))
+Trigamma = _unary("Trigamma", _trigamma, lambda g, x: _no_higher("polygamma(1)"))
+
+
+def _no_higher(name):
+    raise NotImplementedError(f"{name}: the derivative of this function is not implemented")
+
+
+def _sinc(x):
+    with np.errstate(all="ignore"):
+        px = x * np.asarray(np.pi, x.dtype)
+        out = np.sin(px) / px
+    return np.where(x == 0, np.asarray(1, x.dtype), out).astype(x.dtype, copy=False)
+
+
+def _sinc_bwd(g, x):
+    # torch: (pi x cos(pi x) - sin(pi x)) / (pi x^2), set to 0 at x == 0
+    if isinstance(x, Tensor):
+        px = x * _math.pi
+        d = (px * cos(px) - sin(px)) / (px * x)
+    else:
+        with np.errstate(all="ignore"):
+            px = x * np.asarray(np.pi, x.dtype)
+            d = (px * np.cos(px) - np.sin(px)) / (px * x)
+    return g * U.where(x == 0, 0.0, d)
+
+
+Sinc = _unary("Sinc", _sinc, _sinc_bwd)
+
+exp2 = _float_unary(Exp2, "exp2")
+asinh = arcsinh = _float_unary(Asinh, "asinh")
+acosh = arccosh = _float_unary(Acosh, "acosh")
+atanh = arctanh = _float_unary(Atanh, "atanh")
+erf = _float_unary(Erf, "erf")
+erfc = _float_unary(Erfc, "erfc")
+erfinv = _float_unary(Erfinv, "erfinv")
+lgamma = _float_unary(Lgamma, "lgamma")
+digamma = _float_unary(Digamma, "digamma")
+sinc = _float_unary(Sinc, "sinc")
+
+
+def polygamma(n, input):
+    if n == 0:
+        return digamma(input)
+    if n == 1:
+        return _float_unary(Trigamma, "polygamma")(input)
+    raise NotImplementedError("polygamma(): only n = 0 and n = 1 are implemented")
+
+
+def _as_float(x):
+    x = U.as_tensor_arg(x)
+    return x if x._data.dtype.kind == "f" else to_dtype(x, _dt.default_np())
+
+
+def deg2rad(input):
+    x = _as_float(input)
+    return mul(x, np.asarray(np.pi / 180, x._data.dtype))
+
+
+def rad2deg(input):
+    x = _as_float(input)
+    return mul(x, np.asarray(180 / np.pi, x._data.dtype))
+
+
+class Logit(_Prim):
+    @staticmethod
+    def forward(ctx, x, eps):
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        if eps is not None:
+            x = np.clip(x, eps, 1 - eps)
+        with np.errstate(all="ignore"):
+            return np.log(x / (1 - x))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        d = g / (x * (1.0 - x))
+        if ctx.eps is None:                     # outside [0, 1]: NaN, as torch
+            return U.where((x < 0.0) | (x > 1.0), np.nan, d), None
+        return U.where((x < ctx.eps) | (x > 1 - ctx.eps), 0.0, d), None
+
+
+def logit(input, eps=None):
+    x = _as_float(input)
+    return Logit.apply(x, None if eps is None else np.asarray(eps, x._data.dtype))
+
+
+def _float_pair(op, a, b):
+    d = U.result_dtype(a, b)
+    return U.prepare(op, a, b, dtype=d if d.kind == "f" else _dt.default_np())
+
+
+class Atan2(_Prim):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        r = g / (a * a + b * b)
+        return r * b, -r * a
+
+
+def atan2(input, other):
+    return Atan2.apply(*_float_pair("atan2", input, other))
+
+
+arctan2 = atan2
+
+
+class Hypot(_Prim):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.hypot(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        r = g / out
+        return r * a, r * b
+
+
+def hypot(input, other):
+    return Hypot.apply(*U.prepare("hypot", input, other))
+
+
+class Copysign(_Prim):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.copysign(a, b)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        # torch: grad * out / a, 0 where a == 0; the sign operand gets a zero gradient
+        ratio = U.where(a == 0, 0.0, out / U.where(a == 0, 1.0, a))
+        return g * ratio, g * 0.0
+
+
+def copysign(input, other):
+    return Copysign.apply(*_float_pair("copysign", input, other))
+
+
+class Fmod(_Prim):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        q = U.raw(a) / U.raw(b)
+        return g, (-g * U.const_like(np.trunc(q), g) if n[1] else None)
+
+
+def fmod(input, other):
+    a, b = U.prepare("fmod", input, other)
+    ra, rb = U.raw(a), U.raw(b)
+    if ra.dtype == np.bool_:
+        raise U.not_implemented("fmod_cpu", np.bool_)
+    _check_int_divisor("fmod", ra, rb)
+    if ra.dtype.kind != "f":
+        return _nograd(np.fmod(ra, rb))
+    return Fmod.apply(a, b)
+
+
+class Xlogy(_Prim):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        with np.errstate(all="ignore"):
+            out = np.where(x == 0, np.zeros((), x.dtype), x * np.log(y))
+        return np.where(np.isnan(y), y, out)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        gx = gy = None
+        if n[0]:                                # torch: g log(y), 0 where x == 0 and y <= 0
+            logy = log(y) if isinstance(y, Tensor) else np.log(y)
+            gx = U.where((x == 0) & (y <= 0), 0.0, g * logy)
+        if n[1]:
+            gy = g * x / y
+        return gx, gy
+
+
+def xlogy(input, other):
+    return Xlogy.apply(*_float_pair("xlogy", input, other))
+
+
+class LogAddExp(_Prim):
+    @staticmethod
+    def forward(ctx, a, b, base2):
+        ctx.save_for_backward(a, b)
+        ctx.base2 = base2
+        return np.logaddexp2(a, b) if base2 else np.logaddexp(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        f = (_t_or_a(lambda t: exp2(t), np.exp2) if ctx.base2 else _t_or_a(exp, np.exp))
+        with np.errstate(over="ignore"):
+            return g / (f(b - a) + 1.0), g / (f(a - b) + 1.0), None
+
+
+def logaddexp(input, other):
+    return LogAddExp.apply(*_float_pair("logaddexp", input, other), False)
+
+
+def logaddexp2(input, other):
+    return LogAddExp.apply(*_float_pair("logaddexp2", input, other), True)
+
+
+def ldexp(input, other):
+    return mul(input, exp2(other))
+
+
+def heaviside(input, values):
+    a, v = U.raw(input), U.raw(values)
+    if np.asarray(a).dtype != np.asarray(v).dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
+    return _nograd(np.heaviside(a, v).astype(np.asarray(a).dtype))
+
+
+def signbit(input):
+    return _nograd(np.signbit(U.raw(input)))
+
+
+def bitwise_and(input, other):
+    return logical_op(input, other, "and")
+
+
+def bitwise_or(input, other):
+    return logical_op(input, other, "or")
+
+
+def bitwise_xor(input, other):
+    return logical_op(input, other, "xor")
+
+
+def _int_pair(ufunc, op):
+    def f(input, other):
+        a, b = U.prepare(op, U.raw(input), U.raw(other))
+        if np.asarray(a).dtype.kind not in "iub":
+            raise U.not_implemented(op + "_cpu", np.asarray(a).dtype)
+        return _nograd(ufunc(a, b))
+    f.__name__ = op
+    return f
+
+
+gcd = _int_pair(np.gcd, "gcd")
+lcm = _int_pair(np.lcm, "lcm")
+bitwise_left_shift = _int_pair(np.left_shift, "bitwise_left_shift")
+bitwise_right_shift = _int_pair(np.right_shift, "bitwise_right_shift")

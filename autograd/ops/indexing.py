@@ -371,3 +371,85 @@ def index_add(input, dim, index, source, *, alpha=1):
     if alpha != 1:
         src = src * alpha
     return scatter_add(x, d, Tensor._make(np.ascontiguousarray(full)), src)
+
+
+def take(input, index):
+    from .movement import reshape
+    x = U.as_tensor_arg(input)
+    idx = np.asarray(U.raw(index)).astype(np.int64)
+    n = x.numel()
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"take(): out of range: tried to access index "
+                         f"{int(idx.max() if idx.max() >= n else idx.min())} on a tensor of "
+                         f"{n} elements.")
+    return getitem(reshape(x, (-1,)), Tensor._make(idx % builtins_max(n, 1)))
+
+
+builtins_max = max
+
+
+def argwhere(input):
+    return nonzero(input)
+
+
+def _index_mask(x, d, idx):
+    """Boolean mask over x, True in the slices dim d == idx."""
+    shape = [1] * x.ndim
+    shape[d] = x.shape[d]
+    m = np.zeros(x.shape[d], bool)
+    m[idx] = True
+    return np.broadcast_to(m.reshape(shape), x.shape)
+
+
+def index_fill(input, dim, index, value):
+    from .elementwise import where
+    x = U.as_tensor_arg(input)
+    d = U.wrap_dim(dim, x.ndim, "index_fill")
+    idx = np.asarray(U.raw(index)).astype(np.int64).reshape(-1)
+    v = value if U.is_t(value) else np.asarray(value, x._data.dtype)
+    if U.is_t(v) and v._data.dtype != x._data.dtype:
+        v = v.to(x.dtype)
+    return where(Tensor._make(np.ascontiguousarray(_index_mask(x, d, idx))), v, x)
+
+
+def index_copy(input, dim, index, source):
+    """x with the slices at index along dim replaced by source's (later duplicates win)."""
+    from .elementwise import where
+    x, src = U.as_tensor_arg(input), U.as_tensor_arg(source)
+    d = U.wrap_dim(dim, x.ndim, "index_copy")
+    idx = np.asarray(U.raw(index)).astype(np.int64).reshape(-1)
+    # for each position of dim, which row of source lands there (the last one written)
+    pick = np.zeros(x.shape[d], np.int64)
+    pick[idx] = np.arange(idx.size)
+    spread = index_select(src, d, pick) if idx.size else x
+    return where(Tensor._make(np.ascontiguousarray(_index_mask(x, d, idx))), spread, x)
+
+
+def masked_scatter(input, mask, source):
+    """Positions where mask is True take source's elements in row-major order."""
+    from .elementwise import where
+    from .movement import expand, reshape
+    x, src = U.as_tensor_arg(input), U.as_tensor_arg(source)
+    m = np.broadcast_to(np.asarray(U.raw(mask), bool), x.shape)
+    k = int(m.sum())
+    if k > src.numel():
+        raise RuntimeError("masked_scatter: expected source to have at least as many elements "
+                           "as ones in mask")
+    pos = np.zeros(x.shape, np.int64)
+    pos[m] = np.arange(k)
+    flat = reshape(src, (-1,))
+    spread = reshape(getitem(flat, Tensor._make(pos.reshape(-1))), x.shape) if src.numel() \
+        else x
+    return where(Tensor._make(np.ascontiguousarray(m)), spread, x)
+
+
+def put(input, index, source, accumulate=False):
+    from .movement import reshape
+    x, src = U.as_tensor_arg(input), U.as_tensor_arg(source)
+    idx = np.asarray(U.raw(index)).astype(np.int64).reshape(-1) % builtins_max(x.numel(), 1)
+    flat = reshape(x, (-1,))
+    if accumulate:
+        out = index_add(flat, 0, idx, reshape(src, (-1,)))
+    else:
+        out = index_copy(flat, 0, idx, reshape(src, (-1,)))
+    return reshape(out, x.shape)

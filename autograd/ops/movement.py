@@ -374,11 +374,6 @@ def vstack(tensors):
     return cat([atleast_2d(t) for t in tensors], 0)
 
 
-def atleast_2d(t):
-    t = U.as_tensor_arg(t)
-    return t if t.ndim >= 2 else reshape(t, (1, -1))
-
-
 def narrow(input, dim, start, length):
     x = U.as_tensor_arg(input)
     d = U.wrap_dim(dim, x.ndim, "narrow")
@@ -492,3 +487,185 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     j = np.arange(n) + (offset if offset >= 0 else 0)
     xm = movedim(x, (dim1, dim2), (-2, -1))
     return getitem(xm, (Ellipsis, Tensor._make(i), Tensor._make(j)))
+
+
+# ---- more shape helpers, built on the primitives above ---------------------------------------
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element repeated; the gradient sums over the copies (an index_select)."""
+    from .indexing import index_select
+    if repeats is None:                         # repeat_interleave(counts): 0 0 1 2 2 ...
+        r = np.asarray(U.raw(input)).astype(np.int64)
+        return Tensor._make(np.repeat(np.arange(r.size, dtype=np.int64), r.reshape(-1)))
+    x = U.as_tensor_arg(input)
+    if dim is None:
+        x, d = flatten(x), 0
+    else:
+        d = U.wrap_dim(dim, x.ndim, "repeat_interleave")
+    if x.ndim == 0:
+        x = reshape(x, (1,))
+    rep = np.asarray(U.raw(repeats)).astype(np.int64).reshape(-1)
+    n = x.shape[d]
+    if rep.size not in (1, n):
+        raise RuntimeError("repeat_interleave: repeats must have the same size as input along "
+                           "dim")
+    if (rep < 0).any():
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    return index_select(x, d, np.repeat(np.arange(n), rep if rep.size == n else rep[0]))
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    x = U.as_tensor_arg(input)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    d0, d1 = (U.wrap_dim(d, x.ndim, "rot90") for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and "
+                           f"dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return transpose(flip(x, (d1,)), d0, d1)
+    if k == 2:
+        return flip(x, (d0, d1))
+    if k == 3:
+        return flip(transpose(x, d0, d1), (d1,))
+    return x.clone()
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    from .elementwise import where
+    from .indexing import getitem
+    x = U.as_tensor_arg(input)
+    n = x.shape[-1]
+    m = n + abs(offset)
+    i, j = np.meshgrid(np.arange(m), np.arange(m), indexing="ij")
+    on = (j - i) == offset
+    src = np.clip(i if offset >= 0 else j, 0, max(n - 1, 0))   # x element of each cell
+    vals = getitem(x, (Ellipsis, src)) if n else reshape(x, x.shape[:-1] + (m, m))
+    out = where(Tensor._make(on), vals, False if x._data.dtype == np.bool_ else 0)
+    nd = x.ndim + 1
+    d1, d2 = U.wrap_dim(dim1, nd, "diag_embed"), U.wrap_dim(dim2, nd, "diag_embed")
+    if d1 == d2:
+        raise RuntimeError("diagonal dimensions cannot be identical")
+    return movedim(out, (nd - 2, nd - 1), (d1, d2))
+
+
+def atleast_1d(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(atleast_1d(t) for t in tensors[0])
+    if len(tensors) > 1:
+        return tuple(atleast_1d(t) for t in tensors)
+    t = U.as_tensor_arg(tensors[0])
+    return reshape(t, (1,)) if t.ndim == 0 else t
+
+
+def atleast_2d(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(atleast_2d(t) for t in tensors[0])
+    if len(tensors) > 1:
+        return tuple(atleast_2d(t) for t in tensors)
+    t = U.as_tensor_arg(tensors[0])
+    return reshape(t, (1,) * (2 - t.ndim) + tuple(t.shape)) if t.ndim < 2 else t
+
+
+def atleast_3d(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(atleast_3d(t) for t in tensors[0])
+    if len(tensors) > 1:
+        return tuple(atleast_3d(t) for t in tensors)
+    t = U.as_tensor_arg(tensors[0])
+    if t.ndim == 0:
+        return reshape(t, (1, 1, 1))
+    if t.ndim == 1:
+        return reshape(t, (1, t.shape[0], 1))   # numpy/torch: (1, N, 1)
+    return unsqueeze(t, -1) if t.ndim == 2 else t
+
+
+def dstack(tensors):
+    return cat([atleast_3d(t) for t in tensors], 2)
+
+
+def column_stack(tensors):
+    return hstack([reshape(t, (-1, 1)) if U.as_tensor_arg(t).ndim < 2 else t for t in tensors])
+
+
+row_stack = vstack
+
+
+def _split_dim(name, d, min_nd):
+    def f(input, indices_or_sections):
+        x = U.as_tensor_arg(input)
+        if x.ndim < min_nd:
+            raise RuntimeError(f"torch.{name} requires a tensor with at least {min_nd} "
+                               f"dimension, but got a tensor with {x.ndim} dimensions!")
+        dd = 0 if name == "hsplit" and x.ndim == 1 else d
+        if isinstance(indices_or_sections, int) and x.shape[dd] % indices_or_sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dd}, but "
+                               f"the size of the dimension {x.shape[dd]} is not divisible by "
+                               f"the split_size {indices_or_sections}!")
+        return tensor_split(x, indices_or_sections, dd)
+    f.__name__ = name
+    return f
+
+
+hsplit = _split_dim("hsplit", 1, 1)
+vsplit = _split_dim("vsplit", 0, 2)
+dsplit = _split_dim("dsplit", 2, 3)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    ts = [reshape(U.as_tensor_arg(t), (-1,)) for t in tensors]
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                           f"received: {indexing}")
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:                                    # xy: the first two inputs' dims are swapped
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = tuple(t.shape[0] for t in ts)
+    outs = []
+    for i, t in enumerate(ts):
+        view_shape = [1] * len(ts)
+        view_shape[i] = shape[i]
+        outs.append(expand(reshape(t, tuple(view_shape)), shape))
+    if swap:
+        outs[0], outs[1] = outs[1], outs[0]
+    return tuple(outs)
+
+
+def cartesian_prod(*tensors):
+    if len(tensors) == 1:
+        return U.as_tensor_arg(tensors[0])
+    return stack([reshape(g, (-1,)) for g in meshgrid(*tensors, indexing="ij")], 1)
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    x = U.as_tensor_arg(input)
+    d = U.wrap_dim(dim, x.ndim, "diff")
+    if prepend is not None or append is not None:
+        parts = [p for p in (prepend, x, append) if p is not None]
+        x = cat([U.as_tensor_arg(p) for p in parts], d)
+    for _ in range(n):
+        m = x.shape[d]
+        if m == 0:
+            break
+        a, b = narrow(x, d, 1, m - 1), narrow(x, d, 0, m - 1)
+        x = (a ^ b) if x._data.dtype == np.bool_ else a - b   # bool diff is xor, as torch
+    return x
+
+
+def block_diag(*tensors):
+    from .elementwise import to_dtype
+    from .. import dtypes as _dt
+    ts = [U.as_tensor_arg(t) for t in tensors]
+    ts = [reshape(t, (1, -1)) if t.ndim < 2 else t for t in ts]    # 0-d, 1-d: one row
+    d = U.result_dtype(*ts) if ts else _dt.default_np()
+    cols = sum(t.shape[1] for t in ts)
+    rows, c = [], 0
+    for t in ts:                                # each block padded with zeros left and right
+        r = t.shape[0]
+        rows.append(cat([Tensor._make(np.zeros((r, c), d)), to_dtype(t, d),
+                         Tensor._make(np.zeros((r, cols - c - t.shape[1]), d))], 1))
+        c += t.shape[1]
+    return cat(rows, 0) if rows else Tensor._make(np.zeros((0, 0), d))

@@ -560,3 +560,306 @@ def count_nonzero(input, dim=None):
     r = U.raw(input)
     axis = None if dim is None else U.wrap_dims(dim, r.ndim, "count_nonzero")
     return _nograd(np.asarray(np.count_nonzero(r, axis=axis), dtype=np.int64))
+
+
+# ---- cumulative ops, order statistics, NaN-aware reductions ---------------------------------
+
+def _dim0(x, dim, op):
+    """(tensor, dim) with 0-d inputs viewed as 1-element vectors."""
+    return (x.reshape(1), 0) if x.ndim == 0 else (x, U.wrap_dim(dim, x.ndim, op))
+
+
+def _rcumsum(a, d):
+    if isinstance(a, Tensor):
+        return a.flip(d).cumsum(d).flip(d)
+    return np.flip(np.cumsum(np.flip(a, d), axis=d), d)
+
+
+class Cumprod(_Prim):
+    @staticmethod
+    def forward(ctx, x, dim):
+        out = np.cumprod(x, axis=dim, dtype=x.dtype).reshape(x.shape)
+        ctx.save_for_backward(x, out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        d = ctx.dim
+        if x.ndim == 0:
+            return g, None
+        if not np.any(U.raw(x) == 0):           # the O(n) formula needs x != 0
+            return _rcumsum(g * out, d) / x, None
+        # with zeros: d out_j / d x_k = prod_{i <= j, i != k} x_i, one position k at a time
+        n = x.shape[d]
+        pos = np.arange(n).reshape((n,) + (1,) * (x.ndim - 1 - d))
+        cols = []
+        for k in range(n):
+            others = U.where(pos == k, 1.0, x)
+            c = others.cumprod(d) if isinstance(x, Tensor) else np.cumprod(others, axis=d)
+            term = U.where(pos >= k, g * c, 0.0)
+            cols.append(term.sum(d, keepdim=True) if isinstance(x, Tensor)
+                        else term.sum(axis=d, keepdims=True))
+        if isinstance(x, Tensor):
+            from .movement import cat
+            return cat(cols, d), None
+        return np.concatenate(cols, axis=d), None
+
+
+def cumprod(input, dim, *, dtype=None):
+    x = U.as_tensor_arg(input)
+    if dtype is not None:
+        x = to_dtype(x, _dt.to_numpy_dtype(dtype))
+    elif x._data.dtype.kind in "bui":
+        x = to_dtype(x, _INT64)                 # integer cumprod accumulates in int64
+    d = U.wrap_dim(dim, x.ndim, "cumprod")
+    return Cumprod.apply(x, d)
+
+
+return_types_cummax = namedtuple("cummax", ["values", "indices"])
+return_types_cummin = namedtuple("cummin", ["values", "indices"])
+
+
+def _cum_extreme(input, dim, is_max, name):
+    """cummax / cummin: values gathered at the running arg-extreme (a tie takes the later
+    index; a NaN sticks, its index the latest NaN), so the gradient goes there, as torch."""
+    from .indexing import gather
+    x = U.as_tensor_arg(input)
+    xx, d = _dim0(x, dim, name)
+    a = np.moveaxis(xx._data, d, -1)
+    idx = np.zeros(a.shape, np.int64)
+    best = a[..., 0].copy()
+    cur = np.zeros(a.shape[:-1], np.int64)
+    isf = a.dtype.kind == "f"
+    for j in range(a.shape[-1]):
+        v = a[..., j]
+        better = (v >= best) if is_max else (v <= best)
+        if isf:
+            better = np.isnan(v) | (better & ~np.isnan(best))
+        best = np.where(better, v, best)
+        cur = np.where(better, j, cur)
+        idx[..., j] = cur
+    idx = Tensor._make(np.ascontiguousarray(np.moveaxis(idx, -1, d)))
+    vals = gather(xx, d, idx)
+    if x.ndim == 0:
+        vals, idx = vals.reshape(()), idx.reshape(())
+    return (return_types_cummax if is_max else return_types_cummin)(vals, idx)
+
+
+def cummax(input, dim):
+    return _cum_extreme(input, dim, True, "cummax")
+
+
+def cummin(input, dim):
+    return _cum_extreme(input, dim, False, "cummin")
+
+
+class LogCumSumExp(_Prim):
+    @staticmethod
+    def forward(ctx, x, dim):
+        out = np.logaddexp.accumulate(x, axis=dim) if x.ndim else x.copy()
+        ctx.save_for_backward(x, out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        d = ctx.dim
+        if x.ndim == 0:
+            return g, None
+        if isinstance(g, Tensor):
+            return exp(x) * _rcumsum(g * exp(-out), d), None
+        # sum_{j >= k} g_j exp(x_k - out_j), in log space for the positive and negative g
+        with np.errstate(divide="ignore", invalid="ignore"):
+            res = []
+            for part in (np.maximum(g, 0), np.maximum(-g, 0)):
+                lw = np.log(part) - out
+                rl = np.flip(np.logaddexp.accumulate(np.flip(lw, d), axis=d), d)
+                res.append(np.exp(rl + x))
+        return (res[0] - res[1]).astype(x.dtype, copy=False), None
+
+
+def logcumsumexp(input, dim):
+    x = U.as_tensor_arg(input)
+    _float_only(x, "logcumsumexp")
+    return LogCumSumExp.apply(x, U.wrap_dim(dim, x.ndim, "logcumsumexp"))
+
+
+return_types_median = namedtuple("median", ["values", "indices"])
+return_types_nanmedian = namedtuple("nanmedian", ["values", "indices"])
+return_types_mode = namedtuple("mode", ["values", "indices"])
+return_types_kthvalue = namedtuple("kthvalue", ["values", "indices"])
+
+
+def _pick_sorted(x, d, rank_fn, keepdim, rtype):
+    """Sort along d (stable, NaN last), pick the element of rank rank_fn(n, nan_count) per
+    row; values by gather so the gradient flows to the picked index."""
+    from .indexing import gather
+    a = x._data
+    order = np.argsort(a, axis=d, kind="stable")
+    nan = np.isnan(a).sum(axis=d, keepdims=True) if a.dtype.kind == "f" else \
+        np.zeros(a.shape[:d] + (1,) + a.shape[d + 1:], np.int64)
+    rank = np.asarray(rank_fn(a.shape[d], nan), np.int64)
+    idx = np.take_along_axis(order, np.broadcast_to(rank, nan.shape), axis=d).astype(np.int64)
+    it = Tensor._make(idx)
+    vals = gather(x, d, it)
+    if not keepdim:
+        vals, it = vals.squeeze(d), Tensor._make(idx.squeeze(d))
+    return rtype(vals, it)
+
+
+def _median(input, dim, keepdim, ignore_nan, name, rtype):
+    x = U.as_tensor_arg(input)
+    if x.numel() == 0 and dim is None:
+        return Tensor._make(np.asarray(np.nan, x._data.dtype))
+    if ignore_nan:
+        rank = lambda n, nan: np.maximum((n - nan - 1) // 2, 0)       # noqa: E731
+    else:                                   # a NaN in the row is the median (the first NaN)
+        rank = lambda n, nan: np.where(nan > 0, n - nan, (n - 1) // 2)  # noqa: E731
+    if dim is None:
+        return _pick_sorted(x.reshape(-1), 0, rank, False, rtype).values
+    xx, d = _dim0(x, dim, name)
+    r = _pick_sorted(xx, d, rank, keepdim, rtype)
+    return rtype(r.values.reshape(()), r.indices.reshape(())) if x.ndim == 0 else r
+
+
+def median(input, dim=None, keepdim=False):
+    return _median(input, dim, keepdim, False, "median", return_types_median)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    return _median(input, dim, keepdim, True, "nanmedian", return_types_nanmedian)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    x = U.as_tensor_arg(input)
+    xx, d = _dim0(x, dim, "kthvalue")
+    if not 1 <= k <= xx.shape[d]:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    r = _pick_sorted(xx, d, lambda n, nan: k - 1, keepdim, return_types_kthvalue)
+    return return_types_kthvalue(r.values.reshape(()), r.indices.reshape(())) \
+        if x.ndim == 0 else r
+
+
+def mode(input, dim=-1, keepdim=False):
+    """Most frequent value per row (ties: the smallest), index of its last occurrence."""
+    from .indexing import gather
+    x = U.as_tensor_arg(input)
+    xx, d = _dim0(x, dim, "mode")
+    a = np.moveaxis(xx._data, d, -1)
+    rows = a.reshape(-1, a.shape[-1])
+    idx = np.empty(rows.shape[0], np.int64)
+    for r, row in enumerate(rows):
+        vals, counts = np.unique(row, return_counts=True)
+        v = vals[np.argmax(counts)]             # first max count = smallest value
+        hit = np.flatnonzero((row == v) | (np.isnan(row) & np.isnan(v)))
+        idx[r] = hit[-1]
+    idx = idx.reshape(a.shape[:-1] + (1,))
+    it = np.moveaxis(idx, -1, d)
+    vals = gather(xx, d, Tensor._make(np.ascontiguousarray(it)))
+    if not keepdim:
+        vals, it = vals.squeeze(d), it.squeeze(d)
+    if x.ndim == 0:
+        vals, it = vals.reshape(()), it.reshape(())
+    return return_types_mode(vals, Tensor._make(np.ascontiguousarray(it)))
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name):
+    from .indexing import gather
+    x = U.as_tensor_arg(input)
+    _float_only(x, name)
+    qa = np.asarray(U.raw(q), np.float64)
+    if qa.ndim > 1:
+        raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+    if np.any((qa < 0) | (qa > 1)):
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+    if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
+        raise ValueError(f"{name}() interpolation must be one of linear, lower, higher, "
+                         f"midpoint or nearest. Got {interpolation}")
+    if dim is None:
+        xx, d = x.reshape(-1), 0
+    else:
+        xx, d = _dim0(x, dim, name)
+    from .sorting import sort
+    from .movement import movedim
+    v = movedim(sort(xx, d).values, d, -1)      # (..., n), NaN last
+    n = v.shape[-1]
+    nan = np.isnan(v._data).sum(-1, keepdims=True)
+    qs = qa.reshape(-1)
+    if ignore_nan:
+        pos = qs * np.maximum(n - nan - 1, 0)
+        pos = np.where(nan == n, n - 1, pos)
+    else:
+        pos = np.where(nan > 0, n - 1, qs * (n - 1))    # a NaN in the row gives NaN
+    lo, hi = np.floor(pos), np.ceil(pos)
+    if interpolation == "lower":
+        hi = lo
+    elif interpolation == "higher":
+        lo = hi
+    elif interpolation == "nearest":
+        lo = hi = np.round(pos)
+    w = np.asarray(0.5 if interpolation == "midpoint" else pos - lo, v._data.dtype)
+    vlo = gather(v, v.ndim - 1, Tensor._make(lo.astype(np.int64)))
+    vhi = gather(v, v.ndim - 1, Tensor._make(hi.astype(np.int64)))
+    w = np.broadcast_to(w, vlo.shape)
+    diff = vhi - vlo                            # torch's lerp: exact at both ends
+    out = where(Tensor._make(w < 0.5), vlo + diff * w, vhi - diff * (1 - w))
+    out = movedim(out, -1, 0)                   # (nq, ...)
+    if keepdim:
+        out = out.reshape((len(qs),) + tuple(1 if dim is None or i == d else s
+                                              for i, s in enumerate(xx.shape)))
+        if dim is None:
+            out = out.reshape((len(qs),) + (1,) * x.ndim)
+    return out[0] if qa.ndim == 0 else out
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    x = U.as_tensor_arg(input)
+    if dtype is not None:
+        x = to_dtype(x, _dt.to_numpy_dtype(dtype))
+    _float_only(x, "nanmean")
+    bad = Tensor._make(np.isnan(x._data))
+    cnt = np.sum(~bad._data, axis=U.wrap_dims(dim, x.ndim, "nanmean"), keepdims=keepdim)
+    return sum(where(bad, 0.0, x), dim, keepdim) / np.asarray(cnt, x._data.dtype)
+
+
+def dist(input, other, p=2):
+    return norm(sub(input, other), p)
+
+
+def histc(input, bins=100, min=0, max=0):
+    a = U.raw(input)
+    if a.dtype.kind != "f":
+        raise U.not_implemented("histogram_cpu", a.dtype)
+    lo, hi = float(min), float(max)
+    if lo == hi and a.size:
+        lo, hi = float(a.min()), float(a.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    h, _ = np.histogram(a, bins=bins, range=(lo, hi))
+    return _nograd(h.astype(a.dtype))
+
+
+def bincount(input, weights=None, minlength=0):
+    a = U.raw(input)
+    if a.ndim != 1 or a.dtype.kind not in "iu":
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if a.size and a.min() < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is None:
+        return _nograd(np.bincount(a, minlength=minlength).astype(np.int64))
+    w = U.raw(weights)
+    out = np.bincount(a, weights=w, minlength=minlength)
+    return _nograd(out.astype(w.dtype if w.dtype.kind == "f" else np.float64))

@@ -117,3 +117,50 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         out.append(Tensor._make(np.asarray(a, np.int64).reshape(r.shape) if a is res[1] and
                                 return_inverse and dim is None else np.asarray(a, np.int64)))
     return tuple(out)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    seq = np.asarray(U.raw(sorted_sequence))
+    vals = np.asarray(U.raw(input))
+    if side is not None:
+        right = side == "right"
+    s = "right" if right else "left"
+    if sorter is not None:
+        seq = np.take_along_axis(seq, np.asarray(U.raw(sorter)), -1)
+    if seq.ndim <= 1:
+        out = np.searchsorted(seq, vals, side=s)
+    else:                                       # one sorted row per leading index
+        if seq.shape[:-1] != vals.shape[:-1]:
+            raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension "
+                               "or the first N-1 dimensions of boundaries tensor and input "
+                               "value tensor must match")
+        rows = seq.reshape(-1, seq.shape[-1])
+        vr = vals.reshape(-1, vals.shape[-1])
+        out = np.stack([np.searchsorted(r, v, side=s) for r, v in zip(rows, vr)]) \
+            .reshape(vals.shape)
+    return Tensor._make(np.asarray(out, np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    b = np.asarray(U.raw(boundaries))
+    if b.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({b.ndim})")
+    # bucketize's right=True is searchsorted's side='right'
+    return searchsorted(b, input, out_int32=out_int32, right=right)
+
+
+def _tri_indices(row, col, offset, upper, dtype):
+    from .. import dtypes as _dt
+    f = np.triu_indices if upper else np.tril_indices
+    r, c = f(row, offset, col) if row and col else (np.zeros(0, int), np.zeros(0, int))
+    npd = np.int64 if dtype is None else _dt.to_numpy_dtype(dtype)
+    return Tensor._make(np.stack([r, c]).astype(npd))
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    return _tri_indices(row, col, offset, False, dtype)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    return _tri_indices(row, col, offset, True, dtype)
