@@ -548,3 +548,23 @@ def test_channel_vectorised_weight_gradient(xs, ws, stride, pad, dil, groups, mo
             ref[(slice(gi * Kg, (gi + 1) * Kg), slice(None)) + tap] = np.tensordot(
                 g[:, gi * Kg:(gi + 1) * Kg], xt[:, gi * Cg:(gi + 1) * Cg], axes=(axes, axes))
     np.testing.assert_allclose(dw, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
+
+
+def test_wide_weight_gradient_bitwise_identical_for_1_and_2_threads(monkeypatch):
+    import numba
+    from autograd.ops import conv as C
+    monkeypatch.setattr(C, "_WIDE_DW_MACS", 0)
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((3, 4, 30, 34)).astype(np.float32)
+    w = rng.standard_normal((32, 4, 3, 3)).astype(np.float32)
+    geo = ((1, 1), (1, 1), (1, 1), (1, 1), 1)
+    g = np.ascontiguousarray(np.cos(C._conv_fwd(x, w, geo)))
+    outs = []
+    old = numba.get_num_threads()
+    try:
+        for n in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(n)
+            outs.append(C._conv_dw(x, g, w.shape, geo))
+    finally:
+        numba.set_num_threads(old)
+    assert outs[0].tobytes() == outs[1].tobytes()
