@@ -27,7 +27,7 @@ class parallel_float32:
 
     def __init__(self, kernel):
         self.parallel = kernel
-        f = kernel.py_func
+        f = getattr(kernel, "py_func", kernel)      # a plain function under NUMBA_DISABLE_JIT
         twin = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial",
                                   f.__defaults__, f.__closure__)
         # the on-disk cache is keyed by qualified name: the twin must not share the entry
