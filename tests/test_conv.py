@@ -4,6 +4,7 @@ error messages, modules, and PyTorch where importable."""
 from __future__ import annotations
 
 import itertools
+import os
 
 import numpy as np
 import pytest
@@ -568,3 +569,41 @@ def test_wide_weight_gradient_bitwise_identical_for_1_and_2_threads(monkeypatch)
     finally:
         numba.set_num_threads(old)
     assert outs[0].tobytes() == outs[1].tobytes()
+
+
+_DISABLE_JIT_SCRIPT = r"""
+import sys, numpy as np
+from autograd.ops import conv as C
+C._WIDE_DW_MACS = 0
+rng = np.random.default_rng(0)
+out = []
+for dt, xs, ws, geo in [
+        (np.float64, (2, 3, 6, 7), (4, 3, 3, 3), ((1, 1), (1, 1), (1, 1), (1, 1), 1)),
+        (np.float64, (2, 4, 9, 9), (6, 2, 3, 2), ((2, 1), (1, 0), (1, 0), (1, 2), 2)),
+        (np.float32, (1, 2, 12, 13), (16, 2, 3, 3), ((1, 1), (1, 1), (1, 1), (1, 1), 1))]:
+    x = rng.standard_normal(xs).astype(dt)
+    w = rng.standard_normal(ws).astype(dt)
+    y = C._conv_fwd(x, w, geo)
+    g = rng.standard_normal(y.shape).astype(dt)
+    out += [y, C._conv_dx(g, w, xs[2:], geo), C._conv_dw(x, g, ws, geo)]
+np.savez(sys.argv[1], *out)
+"""
+
+
+def test_kernels_run_under_numba_disable_jit(tmp_path):
+    """NUMBA_DISABLE_JIT=1 (debugging) runs the kernels as Python, the LLVM-IR tiles through
+    their pure-Python twins: same results as the compiled kernels."""
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONPATH=root)
+    script = tmp_path / "run.py"
+    script.write_text(_DISABLE_JIT_SCRIPT)
+    for f, extra in ((tmp_path / "nojit.npz", env), (tmp_path / "jit.npz", None)):
+        subprocess.run([sys.executable, str(script), str(f)], cwd=root, env=extra, check=True,
+                       timeout=300)
+    a, b = np.load(tmp_path / "nojit.npz"), np.load(tmp_path / "jit.npz")
+    assert len(a.files) == 9
+    for k in a.files:
+        tol = 1e-12 if a[k].dtype == np.float64 else 1e-4
+        np.testing.assert_allclose(a[k], b[k], rtol=tol, atol=tol * np.abs(b[k]).max())

@@ -33,6 +33,7 @@ The input gradient and the transposed convolution are this same forward kernel o
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
@@ -492,6 +493,43 @@ def conv_backward_weight_t(x, gt, toff, part, chunk):
                 for v0 in range(0, nv_all, DWT_V):
                     _dwt_tile(xf, gt, so, pg, xb, a, j0, grp * Kp + v0 * lanes, v0 * lanes,
                               min(DWT_V, nv_all - v0), nj, n)
+
+
+# ---- pure-Python twins of the tiles: NUMBA_DISABLE_JIT (debugging) runs the kernels' loops in
+# Python, where an LLVM-IR intrinsic cannot run. Same sums in the same order (separate multiply
+# and add instead of FMA, so the last bit may differ); slow, for debugging only.
+
+def _tile_py(xf, wt, bt, so, o, b, kc, row0, nrows, p, nvalid):
+    n = min(TILE_V * (_VBYTES // xf.itemsize), nvalid)
+    for i in range(min(TILE_K, nrows)):
+        for q in range(n):
+            acc = bt[kc + i]
+            for j in range(wt.shape[0]):
+                acc += wt[j, kc + i] * xf[int(b) + int(so[j]) + q]
+            o[row0 + i, p + q] = acc
+
+
+def _dw_tile_py(xf, gf, so, acc, xb, gb, ldg, j0, nk, nj, n):
+    for i in range(nk):
+        for s in range(nj):
+            t = 0.0
+            for q in range(n):
+                t += gf[gb + i * ldg + q] * xf[xb + int(so[j0 + s]) + q]
+            acc[i, s] = t
+
+
+def _dwt_tile_py(xf, gt, so, pt, xb, qb, j0, kg, kp, nv, nj, n):
+    lanes = _VBYTES // xf.itemsize
+    for s in range(nj):
+        for k in range(nv * lanes):
+            t = 0.0
+            for q in range(n):
+                t += gt[qb + q, kg + k] * xf[xb + int(so[j0 + s]) + q]
+            pt[j0 + s, kp + k] += t
+
+
+if numba.config.DISABLE_JIT:
+    _tile, _dw_tile, _dwt_tile = _tile_py, _dw_tile_py, _dwt_tile_py
 
 
 @parallel_float32
