@@ -23,13 +23,19 @@ stays in registers for the whole (channel, tap) reduction, each step loading TIL
 and broadcasting TILE_K weights. (Numba's own vectoriser cannot keep accumulators in registers
 across an outer reduction loop; the best plain-Python loop reached ~60 % of this speed.) The
 weight gradient (``_dw_tile``) keeps DW_K channels x DW_J (channel, tap) streams of vector
-partial sums over a chunk of the flat axis, then sums each by a fixed tree. Work is cut into cache-sized chunks
-of the flat axis. Each ``prange`` iteration owns the outputs it writes and sums in a fixed order,
-so results do not depend on the number of threads (the weight gradient's partial sums per fixed
-chunk are combined by the caller).
+partial sums over a chunk of the flat axis, then sums each by a fixed tree; for wide layers
+(``conv_backward_weight_t``) a third tile (``_dwt_tile``) vectorises over output channels
+instead, reading a position-major copy of the gradient, with no horizontal sums. Work is cut
+into cache-sized chunks of the flat axis. Each ``prange`` iteration owns the outputs it writes
+and sums in a fixed order, so results do not depend on the number of threads (the weight
+gradients' partial sums per fixed chunk are combined by the caller). Under NUMBA_DISABLE_JIT
+the tiles run as pure-Python twins (``_tile_py`` ...).
 
 The input gradient and the transposed convolution are this same forward kernel on the
 (padded, phase-decomposed) output gradient with flipped, transposed weights (ops/conv.py).
+``pack_phases`` / ``unpack_phases`` move data between (N, C, D, H, W) arrays and these flat
+layouts (padding, phase split, batch-inner order, crops); ``transpose2d`` is a blocked 2-d
+transpose.
 """
 from __future__ import annotations
 
