@@ -10,3 +10,4 @@ from ._conv import *  # noqa: F401,F403
 from ._pool import *  # noqa: F401,F403
 from ._lecture import *  # noqa: F401,F403
 from ._vision import *  # noqa: F401,F403
+from ._sampling import *  # noqa: F401,F403
