@@ -69,7 +69,8 @@ _MALLOC_TUNED = _keep_freed_memory()
 
 from . import dtypes as _dtypes  # noqa: E402
 from .dtypes import (dtype, float16, float32, float64, uint8, int8, int16, int32, int64,  # noqa
-                     get_default_dtype, set_default_dtype, promote_types)
+                     get_default_dtype, set_default_dtype, promote_types, can_cast, finfo,
+                     iinfo)
 from .tensor import Tensor, Size, device  # noqa: E402
 from .function import Function, once_differentiable  # noqa: E402
 from . import function  # noqa: E402

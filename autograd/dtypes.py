@@ -12,7 +12,8 @@ import builtins
 import numpy as np
 
 __all__ = ["dtype", "float16", "float32", "float64", "uint8", "int8", "int16", "int32",
-           "int64", "bool_", "get_default_dtype", "set_default_dtype", "promote_types"]
+           "int64", "bool_", "get_default_dtype", "set_default_dtype", "promote_types",
+           "can_cast", "finfo", "iinfo"]
 
 
 class dtype:
@@ -162,3 +163,60 @@ def result_type(dim_dtypes, zero_dim_dtypes, scalar_dtypes) -> np.dtype:
         if res is None or _CATEGORY[t] > _CATEGORY[res]:
             res = t
     return res
+
+
+def can_cast(from_, to) -> bool:
+    """torch.can_cast: casting may not lower the category (float -> int, int -> bool)."""
+    return _CATEGORY[to_numpy_dtype(from_)] <= _CATEGORY[to_numpy_dtype(to)]
+
+
+class finfo:
+    """torch.finfo: machine limits of a floating dtype (Python floats; ``dtype`` is its name)."""
+
+    def __init__(self, type=None):
+        npd = to_numpy_dtype(type)      # None -> the default float dtype
+        if npd.kind != "f":
+            raise TypeError("torch.finfo() requires a floating point input type. Use "
+                            "torch.iinfo to handle 'torch.finfo'")
+        info = np.finfo(npd)
+        self.bits = builtins.int(info.bits)
+        self.eps = builtins.float(info.eps)
+        self.max = builtins.float(info.max)
+        self.min = builtins.float(info.min)
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = 10.0 ** -info.precision      # numpy stores it in the dtype itself
+        self.dtype = _BY_NP[npd].name
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """torch.iinfo: limits of an integer dtype (Python ints; ``dtype`` is its name)."""
+
+    def __init__(self, type):
+        npd = to_numpy_dtype(type)
+        if npd.kind not in "iu":
+            raise TypeError(f"torch.{_BY_NP[npd].name} is not supported by torch.iinfo")
+        info = np.iinfo(npd)
+        self.bits = builtins.int(info.bits)
+        self.max = builtins.int(info.max)
+        self.min = builtins.int(info.min)
+        self.dtype = _BY_NP[npd].name
+
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

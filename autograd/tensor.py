@@ -192,6 +192,34 @@ class Tensor:
         t._version = self._version
         return t
 
+    def storage_offset(self) -> int:
+        """Elements between the start of the root numpy buffer and this view's first one."""
+        base = self._data
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        ptr = self._data.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        return ptr // self._data.itemsize
+
+    def apply_(self, callable) -> "Tensor":
+        """Call a Python function on every element, in place (slow; as torch, CPU only)."""
+        self._write_py(np.vectorize(callable, otypes=[self._data.dtype])(self._data), "apply_")
+        return self
+
+    def map_(self, tensor, callable) -> "Tensor":
+        """self[i] = callable(self[i], tensor[i]), tensor broadcast to self's shape."""
+        other = np.broadcast_to(tensor._data if isinstance(tensor, Tensor) else tensor,
+                                self._data.shape)
+        self._write_py(np.vectorize(callable, otypes=[self._data.dtype])(self._data, other),
+                       "map_")
+        return self
+
+    def _write_py(self, values, op):
+        if self._requires_grad:                 # not differentiable: torch refuses it
+            raise RuntimeError(f"Can't call {op}() on Variable that requires grad. Use "
+                               f"var.detach().{op}() instead.")
+        np.copyto(self._data, values, casting="unsafe")
+        self._version[0] += 1
+
     def detach_(self) -> "Tensor":
         if self.grad_fn is not None and getattr(self, "_view_src", None) is not None:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")

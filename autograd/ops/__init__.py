@@ -33,6 +33,10 @@ from .linalg import (matmul, mm, bmm, mv, dot, inner, outer, ger, addmm, einsum,
                      inverse, slogdet, logdet)
 from .sorting import (sort, argsort, topk, tril, triu, trace, diag, unique, msort, searchsorted,
                       bucketize, tril_indices, triu_indices)
+from .misc import (result_type, cov, corrcoef, trapezoid, trapz, cumulative_trapezoid,
+                   cholesky, pinverse, diagflat, unique_consecutive, scatter_reduce, index_put,
+                   frexp, combinations)
+from .nn_aliases import *  # noqa: F401,F403   torch.conv2d, torch.batch_norm, torch.dropout ...
 from ..tensor import Tensor as _Tensor
 
 
@@ -55,7 +59,8 @@ bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift gcd lc
 cumprod cummax cummin logcumsumexp median nanmedian kthvalue mode quantile nanquantile nanmean
 dist histc bincount repeat_interleave rot90 diag_embed hsplit vsplit dsplit diff take argwhere
 index_fill index_copy masked_scatter put kron cross addmv addr baddbmm addbmm vdot det inverse
-slogdet logdet unique""".split()
+slogdet logdet unique
+cov corrcoef cholesky pinverse diagflat unique_consecutive scatter_reduce index_put frexp""".split()
 
 for _name in _METHODS:
     if _name not in _Tensor.__dict__:
@@ -82,6 +87,17 @@ def _index_add_(self, dim, index, source, *, alpha=1):
                          op="index_add_")
 
 
+def _scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+    return self._inplace(lambda a, s: scatter_reduce(a, dim, index, s, reduce,
+                                                     include_self=include_self), src,
+                         op="scatter_reduce_")
+
+
+def _index_put_(self, indices, values, accumulate=False):
+    return self._inplace(lambda a, v: index_put(a, indices, v, accumulate), values,
+                         op="index_put_")
+
+
 def _unsqueeze_(self, dim):
     self._data = self._data.reshape(unsqueeze(self.detach(), dim).shape)
     return self
@@ -100,6 +116,8 @@ def _t_(self):
 _Tensor.scatter_add_ = _scatter_add_
 _Tensor.scatter_ = _scatter_
 _Tensor.index_add_ = _index_add_
+_Tensor.scatter_reduce_ = _scatter_reduce_
+_Tensor.index_put_ = _index_put_
 _Tensor.unsqueeze_ = _unsqueeze_
 _Tensor.squeeze_ = _squeeze_
 _Tensor.t_ = _t_
