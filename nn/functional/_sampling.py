@@ -117,14 +117,14 @@ def _reflect(v, lo2, hi2):
 def _pad_values(v, n, padding_mode, align_corners):
     """Coordinates folded into the image by border / reflection padding, with their slope."""
     slope = np.ones_like(v)
+    if padding_mode == "zeros":
+        return v, slope
     if padding_mode == "reflection":
         v, slope = _reflect(v, 0, 2 * (n - 1)) if align_corners else _reflect(v, -1, 2 * n - 1)
-    if padding_mode in ("border", "reflection"):
-        # torch treats the border itself as clipped: zero slope there
-        inside = (v > 0) & (v < n - 1)
-        v = np.clip(v, 0, n - 1).astype(v.dtype)
-        slope = np.where(inside, slope, 0).astype(v.dtype)
-    return v, slope
+    # torch treats the border itself as clipped: zero slope there
+    inside = (v > 0) & (v < n - 1)
+    v = np.clip(v, 0, n - 1).astype(v.dtype)
+    return v, np.where(inside, slope, 0).astype(v.dtype)
 
 
 def _pad(c: Tensor, n, padding_mode, align_corners) -> Tensor:
@@ -163,12 +163,10 @@ def _taps(c: Tensor, n, mode, padding_mode, align_corners, grid_grad):
     """Per spatial dim: integer tap positions (numpy) and their weights (Tensors)."""
     dtype = c._data.dtype
     if mode == "bicubic":       # pad each integer tap, not the real coordinate (as torch)
-        i0 = _floor_index(c._data)
-        t = c - _const(i0, dtype)
-        idx = []
-        for k in range(-1, 3):
-            v, _ = _pad_values((i0 + k).astype(dtype), n, padding_mode, align_corners)
-            idx.append(_floor_index(v) if padding_mode != "zeros" else i0 + k)
+        f0 = np.floor(c._data)      # float: a far-out tap is still folded back by padding
+        t = c - _const(f0, dtype)
+        idx = [_floor_index(_pad_values(f0 + k, n, padding_mode, align_corners)[0])
+               for k in range(-1, 3)]
         return idx, _cubic_weights(t)
     c = _pad(c, n, padding_mode, align_corners)
     if mode == "nearest":       # round half to even, as torch's nearbyint
@@ -201,8 +199,11 @@ def _check_sample_args(x: Tensor, g: Tensor, mode):
     if mode == "bicubic" and x.ndim != 4:
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if x._data.dtype.kind != "f":
-        raise NotImplementedError(f'"grid_sampler_{x.ndim - 2}d_cpu" not implemented for '
-                                  f"'{str(x.dtype).split('.')[-1].capitalize()}'")
+        kernel = "grid_sampler_2d_cpu_kernel_impl" if x.ndim == 4 else "grid_sampler3d_cpu"
+        names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                 "uint8": "Byte", "bool": "Bool"}
+        name = names.get(x._data.dtype.name, x._data.dtype.name)
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
     if g._data.dtype != x._data.dtype:
         name = {np.float16: "Half", np.float32: "Float", np.float64: "Double"}
         raise RuntimeError(f"expected scalar type {name.get(x._data.dtype.type, x.dtype)} but "
