@@ -280,12 +280,13 @@ class ScatterReduce(_Prim):
                 ox = np.where(hit, 0, 1)
             gx, gs = g * ox * self_in, g[full] * os_
         else:                                       # amax / amin: share among the ties
-            mx = self_in & (x == out)
+            # torch counts an equal old value among the ties even when it was left out
+            mx = x == out
             ms = s == out[full]
             count = mx.astype(np.int64)
             np.add.at(count, full, ms)
             gc = g / np.maximum(count, 1)
-            gx, gs = gc * mx, gc[full] * ms
+            gx, gs = gc * (mx & self_in), gc[full] * ms
         gsrc = np.zeros(src_shape, g.dtype)
         gsrc[tuple(slice(0, k) for k in s.shape)] = gs
         return gx.astype(g.dtype), None, None, gsrc, None, None
