@@ -30,12 +30,11 @@ from .indexing import (getitem, setitem, masked_fill, gather, take_along_dim, sc
                        index_fill, index_copy, masked_scatter, put)
 from .linalg import (matmul, mm, bmm, mv, dot, inner, outer, ger, addmm, einsum, vdot, addmv,
                      addr, baddbmm, addbmm, chain_matmul, tensordot, kron, cross, cdist, det,
-                     inverse, slogdet, logdet)
+                     inverse, slogdet, logdet, cholesky, pinverse)
 from .sorting import (sort, argsort, topk, tril, triu, trace, diag, unique, msort, searchsorted,
                       bucketize, tril_indices, triu_indices)
 from .misc import (result_type, cov, corrcoef, trapezoid, trapz, cumulative_trapezoid,
-                   cholesky, pinverse, diagflat, unique_consecutive, scatter_reduce, index_put,
-                   frexp, combinations)
+                   diagflat, unique_consecutive, scatter_reduce, index_put, frexp, combinations)
 from .nn_aliases import *  # noqa: F401,F403   torch.conv2d, torch.batch_norm, torch.dropout ...
 from ..tensor import Tensor as _Tensor
 

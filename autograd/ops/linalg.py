@@ -6,6 +6,7 @@ import numpy as np
 from ..function import Function
 from . import _util as U
 from .movement import expand, unsqueeze, squeeze
+from .sorting import tril
 
 
 class MatMul(Function):
@@ -505,3 +506,64 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
         return vector_norm(a, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
     return matrix_norm(a, "fro" if ord is None else ord, (-2, -1) if dim is None else dim,
                        keepdim, dtype=dtype)
+
+
+# ---- cholesky / pinverse -----------------------------------------------------------------
+def _tril_any(a):
+    return tril(a) if U.is_t(a) else np.tril(a)
+
+
+class Cholesky(Function):
+    _raw = True
+
+    @staticmethod
+    def forward(ctx, a):
+        try:
+            out = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("cholesky: The factorization could not be completed because the "
+                               "input is not positive-definite.") from None
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        # A = L L^T: gA = sym(L^-T Phi(L^T gL) L^-1), Phi = lower triangle with half diagonal
+        L, = ctx.saved_tensors
+        p = _tril_any(U.matmul(U.swap_last(L), g))
+        p = p - p * np.eye(L.shape[-1], dtype=U.raw(L).dtype) / 2
+        linv = _inv_any(L)
+        s = U.matmul(U.matmul(U.swap_last(linv), p), linv)
+        return (s + U.swap_last(s)) / 2
+
+
+def cholesky(input, upper=False):
+    L = Cholesky.apply(U.as_tensor_arg(input))
+    return L.mT if upper else L
+
+
+class Pinverse(Function):
+    _raw = True
+
+    @staticmethod
+    def forward(ctx, a, rcond):
+        out = np.linalg.pinv(a, rcond=rcond)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        # differential of the pseudo-inverse (constant rank), transposed onto A
+        a, p = ctx.saved_tensors
+        mm, T = U.matmul, U.swap_last
+        gt, pt = T(g), T(p)
+        t1 = -mm(mm(pt, g), pt)
+        x = mm(mm(gt, p), pt)
+        t2 = x - mm(mm(a, p), x)
+        y = mm(mm(pt, p), gt)
+        t3 = y - mm(mm(y, p), a)
+        return t1 + t2 + t3, None
+
+
+def pinverse(input, rcond=1e-15):
+    return Pinverse.apply(U.as_tensor_arg(input), rcond)

@@ -1,6 +1,6 @@
 """Assorted torch functions composed from the primitives (or small primitives of their own):
-result_type, cov/corrcoef, trapezoid, cholesky/pinverse, diagflat, unique_consecutive,
-scatter_reduce, index_put, frexp, combinations."""
+result_type, cov/corrcoef, trapezoid, diagflat, unique_consecutive, scatter_reduce, index_put,
+frexp, combinations."""
 from __future__ import annotations
 
 import itertools
@@ -15,14 +15,13 @@ from . import _util as U
 from .elementwise import sqrt, clamp, to_dtype
 from .reduce import sum as _sum, cumsum
 from .movement import narrow, reshape, flatten, unsqueeze
-from .linalg import _inv_any
-from .sorting import diag, tril
+from .sorting import diag
 from .indexing import (getitem, setitem, IndexAddZeros, Gather, _normalize_key, _full_index,
                        _check_index, _scatter_check)
 
 __all__ = ["result_type", "cov", "corrcoef", "trapezoid", "trapz", "cumulative_trapezoid",
-           "cholesky", "pinverse", "diagflat", "unique_consecutive", "scatter_reduce",
-           "index_put", "frexp", "combinations"]
+           "diagflat", "unique_consecutive", "scatter_reduce", "index_put", "frexp",
+           "combinations"]
 
 
 class _Prim(Function):
@@ -116,63 +115,6 @@ def trapz(y, x=None, *, dx=None, dim=-1):
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     t, d = _trap_terms("cumulative_trapezoid", y, x, dx, dim)
     return cumsum(t / 2, d)
-
-
-# ---- cholesky / pinverse -----------------------------------------------------------------
-def _tril_any(a):
-    return tril(a) if isinstance(a, Tensor) else np.tril(a)
-
-
-class Cholesky(_Prim):
-    @staticmethod
-    def forward(ctx, a):
-        try:
-            out = np.linalg.cholesky(a)
-        except np.linalg.LinAlgError:
-            raise RuntimeError("cholesky: The factorization could not be completed because the "
-                               "input is not positive-definite.") from None
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        # A = L L^T: gA = sym(L^-T Phi(L^T gL) L^-1), Phi = lower triangle with half diagonal
-        L, = ctx.saved_tensors
-        p = _tril_any(U.matmul(U.swap_last(L), g))
-        p = p - p * np.eye(L.shape[-1], dtype=U.raw(L).dtype) / 2
-        linv = _inv_any(L)
-        s = U.matmul(U.matmul(U.swap_last(linv), p), linv)
-        return (s + U.swap_last(s)) / 2
-
-
-def cholesky(input, upper=False):
-    L = Cholesky.apply(U.as_tensor_arg(input))
-    return L.mT if upper else L
-
-
-class Pinverse(_Prim):
-    @staticmethod
-    def forward(ctx, a, rcond):
-        out = np.linalg.pinv(a, rcond=rcond)
-        ctx.save_for_backward(a, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        # differential of the pseudo-inverse (constant rank), transposed onto A
-        a, p = ctx.saved_tensors
-        mm, T = U.matmul, U.swap_last
-        gt, pt = T(g), T(p)
-        t1 = -mm(mm(pt, g), pt)
-        x = mm(mm(gt, p), pt)
-        t2 = x - mm(mm(a, p), x)
-        y = mm(mm(pt, p), gt)
-        t3 = y - mm(mm(y, p), a)
-        return t1 + t2 + t3, None
-
-
-def pinverse(input, rcond=1e-15):
-    return Pinverse.apply(U.as_tensor_arg(input), rcond)
 
 
 def diagflat(input, offset=0):
