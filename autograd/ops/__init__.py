@@ -12,11 +12,12 @@ from .elementwise import (add, sub, mul, div, floor_divide, remainder, pow, neg,
                           lt, le, gt, ge, logical_op, logical_and, logical_or, logical_xor,
                           logical_not, bitwise_not, isnan, isinf, isfinite, nan_to_num, isclose,
                           allclose, equal, square, float_power, true_divide, fmax, fmin, sgn,
-                          isposinf, isneginf)
+                          isposinf, isneginf, result_type, frexp)
 from .reduce import (sum, mean, nansum, prod, max, min, amax, amin, aminmax, argmax, argmin, var,
                      std, var_mean, std_mean, logsumexp, norm, cumsum, softmax, log_softmax, all,
                      any, count_nonzero, cumprod, cummax, cummin, logcumsumexp, median, nanmedian,
-                     kthvalue, mode, quantile, nanquantile, nanmean, dist, histc, bincount)
+                     kthvalue, mode, quantile, nanquantile, nanmean, dist, histc, bincount,
+                     cov, corrcoef, trapezoid, trapz, cumulative_trapezoid)
 from .movement import (reshape, view, view_as, reshape_as, permute, transpose, swapaxes, swapdims,
                        t, movedim, moveaxis, expand, expand_as, broadcast_to, broadcast_tensors,
                        broadcast_shapes, squeeze, unsqueeze, flatten, unflatten, repeat, tile,
@@ -24,17 +25,15 @@ from .movement import (reshape, view, view_as, reshape_as, permute, transpose, s
                        tensor_split, chunk, unbind, flip, fliplr, flipud, roll, diagonal,
                        repeat_interleave, rot90, diag_embed, atleast_1d, atleast_2d, atleast_3d,
                        dstack, column_stack, row_stack, hsplit, vsplit, dsplit, meshgrid,
-                       cartesian_prod, diff, block_diag)
+                       cartesian_prod, diff, block_diag, combinations)
 from .indexing import (getitem, setitem, masked_fill, gather, take_along_dim, scatter_add,
                        scatter, index_select, masked_select, nonzero, index_add, take, argwhere,
-                       index_fill, index_copy, masked_scatter, put)
+                       index_fill, index_copy, masked_scatter, put, scatter_reduce, index_put)
 from .linalg import (matmul, mm, bmm, mv, dot, inner, outer, ger, addmm, einsum, vdot, addmv,
                      addr, baddbmm, addbmm, chain_matmul, tensordot, kron, cross, cdist, det,
                      inverse, slogdet, logdet, cholesky, pinverse)
 from .sorting import (sort, argsort, topk, tril, triu, trace, diag, unique, msort, searchsorted,
-                      bucketize, tril_indices, triu_indices)
-from .misc import (result_type, cov, corrcoef, trapezoid, trapz, cumulative_trapezoid,
-                   diagflat, unique_consecutive, scatter_reduce, index_put, frexp, combinations)
+                      bucketize, tril_indices, triu_indices, diagflat, unique_consecutive)
 from .nn_aliases import *  # noqa: F401,F403   torch.conv2d, torch.batch_norm, torch.dropout ...
 from ..tensor import Tensor as _Tensor
 

@@ -1158,3 +1158,31 @@ gcd = _int_pair(np.gcd, "gcd")
 lcm = _int_pair(np.lcm, "lcm")
 bitwise_left_shift = _int_pair(np.left_shift, "bitwise_left_shift")
 bitwise_right_shift = _int_pair(np.right_shift, "bitwise_right_shift")
+
+
+# ---- dtype of a result, frexp ----------------------------------------------------------------
+def result_type(tensor, other):
+    """torch.result_type: the dtype ``tensor op other`` would have (tensor/scalar tiers)."""
+    return _dt.from_numpy_dtype(U.result_dtype(tensor, other))
+
+
+
+class Frexp(_Prim):
+    @staticmethod
+    def forward(ctx, a):
+        m, e = np.frexp(a)
+        ctx.meta = np.ldexp(1.0, -e).astype(a.dtype)   # d mantissa / d x = 2^-exponent
+        return m
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.meta
+
+
+def frexp(input):
+    from collections import namedtuple
+    x = U.as_tensor_arg(input)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    e = Tensor._make(np.frexp(x._data)[1].astype(np.int32))
+    return namedtuple("frexp", ["mantissa", "exponent"])(Frexp.apply(x), e)

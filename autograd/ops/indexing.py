@@ -453,3 +453,119 @@ def put(input, index, source, accumulate=False):
     else:
         out = index_copy(flat, 0, idx, reshape(src, (-1,)))
     return reshape(out, x.shape)
+
+
+# ---- scatter_reduce ------------------------------------------------------------------------
+_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _others_product(vals, shape, members):
+    """For each member value, the product of the other members of its group (zeros counted
+    apart so that a single zero still gets the product of the rest)."""
+    nz = np.zeros(shape, np.int64)
+    pnz = np.ones(shape, vals[0].dtype)
+    for v, key in zip(vals, members):
+        np.add.at(nz, key, v == 0)
+        np.multiply.at(pnz, key, np.where(v == 0, 1, v))
+    out = []
+    for v, key in zip(vals, members):
+        z, p = nz[key], pnz[key]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out.append(np.where(v == 0, np.where(z == 1, p, 0), np.where(z == 0, p / v, 0)))
+    return out
+
+
+def _identity(reduce, npd):
+    """The start value of a reduction that leaves the old value out (include_self=False)."""
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if npd.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    info = np.iinfo(npd)
+    return info.min if reduce == "amax" else info.max
+
+
+class ScatterReduce(_Prim):
+    """out = x with src reduced into it at index (torch.scatter_reduce). First-order gradient
+    only; ties of amax/amin share the gradient evenly, as in torch."""
+
+    @staticmethod
+    def forward(ctx, x, dim, idx, src, reduce, include_self):
+        full = _full_index(idx, dim)
+        s = src[tuple(slice(0, k) for k in idx.shape)]
+        hit = np.zeros(x.shape, bool)
+        hit[full] = True
+        out = np.array(x, copy=True)
+        if not include_self:
+            out[full] = _identity(reduce, x.dtype)
+        ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
+                 "amin": np.minimum}[reduce]
+        ufunc.at(out, full, s)
+        cnt = None
+        if reduce == "mean":
+            cnt = np.where(hit & (not include_self), 0, 1).astype(np.int64)
+            np.add.at(cnt, full, 1)
+            cnt = np.maximum(cnt, 1)
+            out = out / cnt if x.dtype.kind == "f" else (out // cnt).astype(x.dtype)
+        ctx.meta = (full, hit, s, x, out, cnt, reduce, include_self, np.shape(src))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        full, hit, s, x, out, cnt, reduce, include_self, src_shape = ctx.meta
+        g = U.raw(g)                                # first order: numpy throughout
+        self_in = ~hit | include_self
+        if reduce == "sum":
+            gx, gs = g * self_in, g[full]
+        elif reduce == "mean":
+            gm = g / cnt
+            gx, gs = gm * self_in, gm[full]
+        elif reduce == "prod":
+            if include_self:
+                ox, os_ = _others_product([x, s], x.shape, [tuple(np.indices(x.shape)), full])
+            else:                                   # untouched positions pass g through
+                os_, = _others_product([s], x.shape, [full])
+                ox = np.where(hit, 0, 1)
+            gx, gs = g * ox * self_in, g[full] * os_
+        else:                                       # amax / amin: share among the ties
+            # torch counts an equal old value among the ties even when it was left out
+            mx = x == out
+            ms = s == out[full]
+            count = mx.astype(np.int64)
+            np.add.at(count, full, ms)
+            gc = g / np.maximum(count, 1)
+            gx, gs = gc * (mx & self_in), gc[full] * ms
+        gsrc = np.zeros(src_shape, g.dtype)
+        gsrc[tuple(slice(0, k) for k in s.shape)] = gs
+        return gx.astype(g.dtype), None, None, gsrc, None, None
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    if reduce not in _REDUCES:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    x = U.as_tensor_arg(input)
+    d, idx = _check_index("scatter_reduce", x, dim, index)
+    src = U.cast(U.as_tensor_arg(src), x._data.dtype)
+    _scatter_check("scatter_reduce", x, d, idx, src)
+    return ScatterReduce.apply(x, d, idx, src, reduce, include_self)
+
+
+# ---- index_put -------------------------------------------------------------------------
+def index_put(input, indices, values, accumulate=False):
+    """out = input.clone(); out[indices] = values (or += with accumulate, repeats adding up).
+    A None in indices selects the whole dimension."""
+    x = U.as_tensor_arg(input)
+    key = tuple(slice(None) if i is None else i for i in indices)
+    v = U.cast(U.as_tensor_arg(values), x._data.dtype)
+    if not accumulate:
+        out = x.clone()
+        setitem(out, key, v)
+        return out
+    nkey, advanced = _normalize_key(key, x._data.shape)
+    target = np.empty(x.shape, np.bool_)[nkey].shape
+    if v.shape != target:
+        v = v.expand(target)
+    return x + IndexAddZeros.apply(v, x._data.shape, nkey, True)

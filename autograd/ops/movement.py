@@ -2,6 +2,8 @@
 broadcasting: its backward is a sum), repeat, cat, flip; and what is composed from them."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..function import Function
@@ -669,3 +671,16 @@ def block_diag(*tensors):
                          Tensor._make(np.zeros((r, cols - c - t.shape[1]), d))], 1))
         c += t.shape[1]
     return cat(rows, 0) if rows else Tensor._make(np.zeros((0, 0), d))
+
+
+def combinations(input, r=2, with_replacement=False):
+    from .indexing import getitem         # indexing builds on this module
+    x = U.as_tensor_arg(input)
+    if x.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(x.shape)}")
+    if r == 0:
+        return Tensor._make(np.empty(0, x._data.dtype))
+    pick = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    idx = np.array(list(pick(range(x.shape[0]), r)), np.int64).reshape(-1, r)
+    return getitem(x, idx)

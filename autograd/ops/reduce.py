@@ -3,6 +3,7 @@ cumsum and (log_)softmax. ``dim`` is an int, a tuple or None; ``keepdim`` as in 
 from __future__ import annotations
 
 import builtins
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -11,7 +12,9 @@ from .. import dtypes as _dt
 from ..function import Function
 from ..tensor import Tensor
 from . import _util as U
-from .elementwise import exp, log, sub, abs as _abs, where, to_dtype, _nograd
+from .elementwise import exp, log, sub, abs as _abs, where, to_dtype, _nograd, sqrt, clamp
+from .movement import narrow, reshape, unsqueeze
+from .sorting import diag
 
 _INT64 = np.dtype(np.int64)
 
@@ -863,3 +866,87 @@ def bincount(input, weights=None, minlength=0):
     w = U.raw(weights)
     out = np.bincount(a, weights=w, minlength=minlength)
     return _nograd(out.astype(w.dtype if w.dtype.kind == "f" else np.float64))
+
+
+def _as_float(x):
+    # statistics of integer tensors come out in the default float dtype, as in torch
+    x = U.as_tensor_arg(x)
+    return x if x._data.dtype.kind == "f" else to_dtype(x, _dt.default_np())
+
+
+# ---- covariance ------------------------------------------------------------------------------
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    x = _as_float(input)
+    if x.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {x.ndim} dimensions")
+    x2 = reshape(x, (1, -1)) if x.ndim < 2 else x
+    n = x2.shape[1]
+    w = None
+    if fweights is not None:
+        w = fweights
+    if aweights is not None:
+        w = aweights if w is None else w * aweights
+    if w is None:
+        w_sum = n
+        avg = sum(x2, 1) / n
+    else:
+        w = U.cast(U.as_tensor_arg(w), x._data.dtype)
+        w_sum = sum(w)
+        avg = sum(x2 * w, 1) / w_sum
+    if aweights is None:
+        norm = w_sum - correction
+    else:
+        norm = w_sum - correction * sum(w * aweights) / w_sum
+    if float(U.raw(norm)) <= 0:
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the number of observations.")
+        norm = 0 * norm if isinstance(norm, Tensor) else 0.0
+    xm = x2 - unsqueeze(avg, 1)
+    xw = xm if w is None else xm * w
+    c = (xw @ xm.mT) / norm
+    return reshape(c, ()) if x.ndim < 2 else c
+
+
+def corrcoef(input):
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c                        # torch: 1, or nan for a constant/empty input
+    std = sqrt(diag(c))
+    c = c / unsqueeze(std, 1) / unsqueeze(std, 0)
+    return clamp(c, -1, 1)
+
+
+# ---- trapezoid rule ----------------------------------------------------------------------
+def _trap_terms(op, y, x, dx, dim):
+    """(y[i] + y[i+1]) * dx_i along dim, and the wrapped dim."""
+    y = _as_float(y)
+    d = U.wrap_dim(dim, y.ndim, op)
+    n = y.shape[d]
+    if n == 0:
+        return y, d
+    s = narrow(y, d, 0, n - 1) + narrow(y, d, 1, n - 1)
+    if x is None:
+        return s * (1 if dx is None else dx), d
+    x = U.as_tensor_arg(x)
+    if x.ndim == 1 and y.ndim > 1:          # 1-D x: sample points along dim
+        x = reshape(x, [-1 if i == d else 1 for i in range(y.ndim)])
+        xd = d
+    else:
+        xd = U.wrap_dim(dim, x.ndim, op)
+    m = x.shape[xd]
+    return s * (narrow(x, xd, 1, m - 1) - narrow(x, xd, 0, m - 1)), d
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    t, d = _trap_terms("trapezoid", y, x, dx, dim)
+    return sum(t, d) / 2
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    t, d = _trap_terms("cumulative_trapezoid", y, x, dx, dim)
+    return cumsum(t / 2, d)

@@ -9,6 +9,7 @@ import numpy as np
 from ..tensor import Tensor
 from . import _util as U
 from .indexing import gather
+from .movement import flatten
 
 _sort_ret = namedtuple("sort", ["values", "indices"])
 _topk_ret = namedtuple("topk", ["values", "indices"])
@@ -164,3 +165,35 @@ def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     return _tri_indices(row, col, offset, True, dtype)
+
+
+def diagflat(input, offset=0):
+    return diag(flatten(U.as_tensor_arg(input)), offset)
+
+
+
+
+# ---- unique_consecutive ------------------------------------------------------------------
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    a = U.raw(input)
+    if dim is None:
+        rows = a.reshape(-1, 1)
+    else:
+        d = U.wrap_dim(dim, a.ndim, "unique_consecutive")
+        rows = np.moveaxis(a, d, 0).reshape(a.shape[d], -1)
+    n = rows.shape[0]
+    new = np.ones(n, bool)
+    if n > 1:
+        new[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    starts = np.flatnonzero(new)
+    if dim is None:
+        out = a.reshape(-1)[starts]
+    else:
+        out = np.take(a, starts, axis=d)
+    res = [Tensor._make(np.ascontiguousarray(out))]
+    if return_inverse:
+        inv = np.cumsum(new) - 1
+        res.append(Tensor._make(inv.reshape(a.shape if dim is None else (n,)).astype(np.int64)))
+    if return_counts:
+        res.append(Tensor._make(np.diff(np.append(starts, n)).astype(np.int64)))
+    return res[0] if len(res) == 1 else tuple(res)
