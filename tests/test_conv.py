@@ -607,3 +607,27 @@ def test_kernels_run_under_numba_disable_jit(tmp_path):
     for k in a.files:
         tol = 1e-12 if a[k].dtype == np.float64 else 1e-4
         np.testing.assert_allclose(a[k], b[k], rtol=tol, atol=tol * np.abs(b[k]).max())
+
+
+@pytest.mark.parametrize("xs,ws,pad,dil", [
+    ((2, 3, 7, 9), (4, 3, 3, 3), (3, 4), (1, 1)),      # padding wider than the kernel
+    ((2, 3, 8, 8), (4, 3, 2, 4), (0, 3), (2, 1)),      # one side only, dilation
+    ((3, 2, 30), (5, 2, 4), (5,), (3,)),               # 1-d, pad > extent
+    ((1, 2, 4, 5, 6), (3, 2, 2, 3, 2), (2, 0, 1), (1, 2, 3)),
+])
+def test_shared_row_padding_layout(xs, ws, pad, dil):
+    """Stride-1 rows share their zero padding (rows L + gap apart): forward, input and weight
+    gradients against the direct sums, including pads wider than the kernel's extent."""
+    from autograd.ops import conv as C
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(xs)
+    w = rng.standard_normal(ws)
+    nd = len(xs) - 2
+    geo = ((1,) * nd, pad, pad, dil, 1)
+    y = C._conv_fwd(x, w, geo)
+    np.testing.assert_allclose(y, ref_conv(x, w, None, (1,) * nd, pad, dil, 1), rtol=1e-10,
+                               atol=1e-10)
+    xt = autograd.tensor(x, requires_grad=True)
+    wt = autograd.tensor(w, requires_grad=True)
+    assert autograd.gradcheck(lambda a, b: getattr(F, f"conv{nd}d")(a, b, padding=pad,
+                                                                    dilation=dil), (xt, wt))

@@ -200,7 +200,11 @@ def _fwd_geom(x5, ksz, geo):
     s3, d3, l3, h3 = _to3(stride, 1), _to3(dil, 1), _to3(lo, 0), _to3(hi, 0)
     Lp = tuple(L + a + b for L, a, b in zip(x5.shape[2:], l3, h3))
     osp = tuple((p - d * (k - 1) - 1) // s + 1 for p, k, s, d in zip(Lp, ksz, s3, d3))
-    plane = tuple(_cdiv(p, s) for p, s in zip(Lp, s3))
+    # stride 1: consecutive rows (planes) share their zero padding -- a row's right pad is
+    # the next row's left pad, so rows are L + gap apart instead of L + lo + hi, with the gap
+    # wide enough for both pads and for the row's outputs (fewer junk positions to compute)
+    plane = tuple(_cdiv(p, s) if s > 1 else L + max(a, b, o - L)
+                  for p, s, L, a, b, o in zip(Lp, s3, x5.shape[2:], l3, h3, osp))
     lay = _layout(x5.shape[0], plane, osp, x5.shape[1])
     toff, slack = lay.taps(ksz, s3, d3)
     return lay, lay.pack(x5, l3, s3, slack), toff
@@ -299,8 +303,11 @@ def _conv_dx(g, w, xsp, geo, b=None):
     w6 = w5.reshape((G, Kg, Cg) + tuple(ksz))
     one = (1, 1, 1)
     if s3 == one:
-        # g at buffer index (k-1)*d - p + o; correlate with the flipped kernel
-        plane = tuple(L + (k - 1) * d for L, k, d in zip(x3, ksz, d3))
+        # g at buffer index (k-1)*d - p + o; correlate with the flipped kernel. Rows share
+        # their zero padding as in the forward when neither side crops g
+        plane = tuple(o + max(e - p, e - q, L - o) if e >= max(p, q) else L + e
+                      for L, o, e, p, q in zip(x3, osp, ((k - 1) * d for k, d in zip(ksz, d3)),
+                                               l3, _to3(hi, 0)))
         lay = _layout(N, plane, x3, K)
         toff, slack = lay.taps(ksz, one, d3)
         gb = lay.pack(g5, tuple((k - 1) * d - p for k, d, p in zip(ksz, d3, l3)), one, slack)
