@@ -476,14 +476,14 @@ def test_pack_and_unpack_phases_against_loops(N, C, sp, s, lo, extra, slack, dt,
     ref = _ref_pack(a, s, lo, plane, L)      # batch-inner: (phase, position, image) order
     body = ref[:, :P * N * S].reshape(C, P, N, S).transpose(0, 1, 3, 2).reshape(C, -1)
     np.testing.assert_array_equal(inner, np.concatenate([body, ref[:, P * N * S:]], 1))
-    # unpack: channel c's phases are rows c*P + p; reading back what was packed with lo >= 0
+    # unpack: phase p of channel c is row p*C + c; reading back what was packed with lo >= 0
     # (padding) and a plane covering the input gives the input back
     lo_p = tuple(max(l, 0) for l in lo)
     plane = tuple(-(-(L_ + l) // st_) for L_, l, st_ in zip(sp, lo_p, s))
     S = plane[0] * plane[1] * plane[2]
     buf = np.zeros((C, P * N * S), dt)
     K.pack_phases(a, buf, i64(s), i64(lo_p), i64(plane), False)
-    out = buf.reshape(C, P, N * S).reshape(C * P, N * S)
+    out = np.ascontiguousarray(buf.reshape(C, P, N * S).transpose(1, 0, 2)).reshape(P * C, N * S)
     back = np.full(a.shape, np.nan, dt)
     K.unpack_phases(out, back, i64(s), i64(lo_p), i64(plane))
     np.testing.assert_array_equal(back, a)
@@ -631,3 +631,27 @@ def test_shared_row_padding_layout(xs, ws, pad, dil):
     wt = autograd.tensor(w, requires_grad=True)
     assert autograd.gradcheck(lambda a, b: getattr(F, f"conv{nd}d")(a, b, padding=pad,
                                                                     dilation=dil), (xt, wt))
+
+
+@pytest.mark.parametrize("xs,ws,stride,pad,dil", [
+    ((2, 4, 5, 6), (4, 3, 2, 2), (3, 3), (0, 1), (1, 1)),   # phases with no tap at all
+    ((1, 2, 4, 4), (2, 2, 3, 1), (2, 3), (1, 0), (2, 1)),   # dilation = stride: one phase only
+    ((2, 3, 7), (3, 2, 5), (2,), (2,), (1,)),
+])
+def test_strided_input_gradient_per_phase_taps(xs, ws, stride, pad, dil):
+    """The strided input gradient (= transposed conv) runs each phase with its own taps; phases
+    that no tap reaches get the bias only. Against the scatter definition."""
+    rng = np.random.default_rng(4)
+    y = rng.standard_normal(xs)
+    w = rng.standard_normal(ws)
+    b = rng.standard_normal(ws[1])
+    nd = len(xs) - 2
+    f = getattr(F, f"conv_transpose{nd}d")
+    out = f(autograd.tensor(y), autograd.tensor(w), autograd.tensor(b), stride=stride,
+            padding=pad, dilation=dil)
+    ref = ref_conv_t(y, w, b, stride, pad, (0,) * nd, dil, 1)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-10)
+    yt = autograd.tensor(y, requires_grad=True)
+    wt = autograd.tensor(w, requires_grad=True)
+    assert autograd.gradcheck(lambda a, c: f(a, c, stride=stride, padding=pad, dilation=dil),
+                              (yt, wt))

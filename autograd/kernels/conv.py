@@ -626,10 +626,12 @@ def pack_phases(a, buf, s, lo, plane, inner):
 def unpack_phases(out, dx, s, lo, plane):
     """Inverse of pack_phases for a phase-split kernel output (the strided input gradient):
 
-        dx[n, c, i, j, k] = out[c*P + p, n*S + (u*PH + v)*PW + w]
-        where (i + lod, j + loh, k + low) = (u*sd + pd, v*sh + ph, w*sw + pw)
+        dx[n, c, i, j, k] = out[p*C + c, n*S + (u*PH + v)*PW + w]
+        where (i + lod, j + loh, k + low) = (u*sd + pd, v*sh + ph, w*sw + pw),
+        p = (pd*sh + ph)*sw + pw
 
-    out: (C*P, >= N*S), dx: (N, C, D, H, W) overwritten. One unit = one (n, c) plane."""
+    out: (P*C, >= N*S) phase-major, dx: (N, C, D, H, W) overwritten. One unit = one (n, c)
+    plane."""
     N, C, D, H, W = dx.shape
     sd, sh, sw = s[0], s[1], s[2]
     lod, loh, low = lo[0], lo[1], lo[2]
@@ -656,7 +658,7 @@ def unpack_phases(out, dx, s, lo, plane):
                 for pw in range(sw):           # columns k = w*sw + pw - low of this phase
                     k0 = max(0, -((pw - low) // sw))
                     k1 = (W - 1 - pw + low) // sw + 1
-                    src = np.uint64((c * P + (pd * sh + ph) * sw + pw) * ldo + n * S
+                    src = np.uint64((((pd * sh + ph) * sw + pw) * C + c) * ldo + n * S
                                     + (u * PH + v) * PW)
                     for w in range(k0, k1):
                         xf[np.uint64(dst + w * sw + pw - low)] = of[src + np.uint64(w)]

@@ -161,13 +161,14 @@ class _Lay:
                        np.array(self.plane, np.int64), False)
         return gb.reshape(K, 1, self.Q)
 
-    def fwd(self, xb, wf, toff, groups, b=None):
-        """Kernel output (K, R, Q) = b + conv; b (K,) or None."""
+    def fwd(self, xb, wf, toff, groups, b=None, out=None):
+        """Kernel output (K, R, Q) = b + conv; b (K,) or None; written into ``out`` if given."""
         K = wf.shape[0]
         R = len(self.row_off)
         tw = _K.tile_width(xb.dtype)
         nq = max(_cdiv(self.Q, _FWD_CHUNK), _cdiv(16, groups * R))   # >= 16 units if possible
-        out = _scratch.take((K, R, self.Q), xb.dtype)
+        if out is None:
+            out = _scratch.take((K, R, self.Q), xb.dtype)
         b = np.zeros(K, xb.dtype) if b is None else np.ascontiguousarray(b, xb.dtype)
         _K.conv_forward(xb, wf, b, toff, self.row_off, out, _cdiv(_cdiv(self.Q, nq), tw) * tw)
         return out
@@ -325,26 +326,38 @@ def _conv_dx(g, w, xsp, geo, b=None):
     sub = tuple(m + 1 for m in pm)
     toff, slack = lay.taps(sub, one, one)
     gb = lay.pack(g5, pm, one, slack)
-    wsub = np.zeros((G, Cg) + s3 + (Kg,) + sub, w.dtype)
-    for tap in itertools.product(*(range(k) for k in ksz)):
+    # Each input phase a is the forward kernel over g with only the taps e = t*d that have
+    # e % s == a (at sub-grid position pm - e // s): no multiply-adds on the other phases' taps
+    # (one shared tap grid would be 16 taps per phase for a 3x3 stride-2 kernel, 9 of them real).
+    P = _prod(s3)
+    R, Q = len(lay.row_off), lay.Q
+    out = _scratch.take((P * C, R, Q), g.dtype)                # phase-major rows p*C + c
+    wtap = w6.reshape((G, Kg, Cg, -1)).transpose(0, 2, 1, 3)    # (G, Cg, Kg, taps)
+    phase_taps = {}
+    for ti, tap in enumerate(itertools.product(*(range(k) for k in ksz))):
         e = [t * d for t, d in zip(tap, d3)]
         a = tuple(v_ % s for v_, s in zip(e, s3))
         m = tuple(p - v_ // s for p, v_, s in zip(pm, e, s3))
-        wsub[(slice(None), slice(None)) + a + (slice(None),) + m] = \
-            w6[(slice(None), slice(None), slice(None)) + tap].transpose(0, 2, 1)
-    P = _prod(s3)
-    bp = None if b is None else np.repeat(b, P)           # every phase of channel c gets b[c]
-    out = lay.fwd(gb, wsub.reshape(C * P, Kg, -1), toff, G, bp)
+        phase_taps.setdefault(a, []).append((ti, np.ravel_multi_index(m, sub)))
+    for pi, a in enumerate(itertools.product(*(range(s) for s in s3))):
+        rows = out[pi * C:(pi + 1) * C]
+        taps = phase_taps.get(a)
+        if not taps:                           # no tap lands on this phase: bias only
+            rows[...] = 0 if b is None else np.asarray(b, g.dtype).reshape(C, 1, 1)
+            continue
+        ti, si = (np.array(v, np.int64) for v in zip(*taps))
+        wa = np.ascontiguousarray(wtap[..., ti]).reshape(C, Kg, len(ti))
+        lay.fwd(gb, wa, np.ascontiguousarray(toff[si]), G, b, out=rows)
     _scratch.give(gb)
     if not lay.inner:           # interleave the phases and crop the padding in one pass
         dx = np.empty((N, C) + x3, out.dtype)
-        _K.unpack_phases(out.reshape(C * P, -1), dx, np.array(s3, np.int64),
+        _K.unpack_phases(out.reshape(P * C, -1), dx, np.array(s3, np.int64),
                          np.array(l3, np.int64), np.array(lay.plane, np.int64))
         _scratch.give(out)
         return dx.reshape((N, C) + tuple(xsp))
-    o = lay.unflat(out)                                                  # (N, C*P, *hp)
+    o = lay.unflat(out)                                                  # (N, P*C, *hp)
     _scratch.give(out, o)
-    o = o.reshape((N, C) + s3 + hp).transpose(0, 1, 5, 2, 6, 3, 7, 4).reshape(
+    o = o.reshape((N,) + s3 + (C,) + hp).transpose(0, 4, 5, 1, 6, 2, 7, 3).reshape(
         (N, C, hp[0] * s3[0], hp[1] * s3[1], hp[2] * s3[2]))
     dx = np.ascontiguousarray(o[(slice(None), slice(None)) + tuple(
         slice(p, p + L) for p, L in zip(l3, x3))])
