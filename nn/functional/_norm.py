@@ -18,54 +18,168 @@ def _t(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x))
 
 
+def _collapse(shape, axes, *params):
+    """Merge neighbouring dims that are all reduced or all kept, e.g. batch norm's (N, C, H, W)
+    over (0, 2, 3) -> (N, C, H*W) over (0, 2). numpy's broadcasts and reductions over a
+    (1, C, 1, 1) pattern run an inner loop per W elements (4x slower here than per H*W).
+    Returns (shape, axes, param shapes) or None when a parameter's shape does not merge."""
+    groups = []
+    for d in range(len(shape)):
+        red = d in axes
+        if groups and groups[-1][0] == red:
+            groups[-1][1].append(d)
+        else:
+            groups.append((red, [d]))
+    if len(groups) == len(shape):
+        return None
+    new_shape = tuple(int(np.prod([shape[d] for d in g])) for _, g in groups)
+    new_axes = tuple(i for i, (red, _) in enumerate(groups) if red)
+    pshapes = []
+    for p in params:
+        if p is None:
+            pshapes.append(None)
+            continue
+        ps = (1,) * (len(shape) - p.ndim) + tuple(p.shape)
+        merged = []
+        for _, g in groups:
+            sizes = [ps[d] for d in g]
+            if all(v == 1 for v in sizes):
+                merged.append(1)
+            elif all(v == shape[d] for v, d in zip(sizes, g)):
+                merged.append(int(np.prod(sizes)))
+            else:
+                return None
+        pshapes.append(tuple(merged))
+    return new_shape, new_axes, pshapes
+
+
+def _per_channel_form(shape, axes, w, b):
+    """(R0, K, R1) when the statistics are per k of that view (reduced dims before and after
+    one kept block) and w, b are per k or None: the form the Numba kernels take."""
+    view = _collapse(shape, axes, w, b)
+    dims, ax, (ws, bs) = view if view is not None else (tuple(shape), tuple(axes), (
+        None if w is None else tuple(w.shape), None if b is None else tuple(b.shape)))
+    kept = [i for i in range(len(dims)) if i not in ax]
+    if len(kept) != 1 or len(dims) > 3:
+        return None
+    k = kept[0]
+    for ps in (ws, bs):
+        if ps is not None and (len(ps) != len(dims) or
+                               any(v != 1 for i, v in enumerate(ps) if i != k)):
+            return None
+    r0 = int(np.prod(dims[:k]))
+    r1 = int(np.prod(dims[k + 1:]))
+    return r0, dims[k], r1
+
+
 class Normalize(Function):
     """out = (x - mean) / sqrt(var + eps) * w + b, mean/var (biased) over ``axes``.
 
     w, b (or None) are already shaped to broadcast against x. One node instead of ~10: the
     backward is the closed form; in create_graph mode it recomputes the statistics from x with
-    Tensor ops so that it is itself differentiable."""
+    Tensor ops so that it is itself differentiable. Arrays are viewed with neighbouring
+    reduced / kept dims merged (``_collapse``)."""
     _raw = True
 
     @staticmethod
     def forward(ctx, x, w, b, axes, eps):
-        mean = x.mean(axis=axes, keepdims=True)
-        xc = x - mean
-        var = (xc * xc).mean(axis=axes, keepdims=True)
+        form = _per_channel_form(x.shape, axes, w, b) \
+            if x.dtype in (np.float32, np.float64) else None
+        if form is not None:            # batch-norm shaped: one fused kernel
+            from autograd.kernels.norm import norm_forward
+            K = form[1]
+            mean, var, invstd = (np.empty(K, np.float64) for _ in range(3))
+            out = np.empty(x.shape, x.dtype)
+            norm_forward(np.ascontiguousarray(x).reshape(form), _flat(w, x.dtype),
+                         _flat(b, x.dtype), float(eps), out.reshape(form), mean, var, invstd)
+            ctx.save_for_backward(x, w)
+            ctx.meta = (axes, eps, None)
+            ctx.fused = (form, mean, invstd)
+            ctx.stats = (mean.astype(x.dtype), var.astype(x.dtype))
+            return out
+        ctx.fused = None
+        view = _collapse(x.shape, axes, w, b)
+        xv, wv, bv, ax = x, w, b, axes
+        if view is not None:
+            shape, ax, (ws, bs) = view
+            xv = x.reshape(shape)
+            wv = None if w is None else w.reshape(ws)
+            bv = None if b is None else b.reshape(bs)
+        mean = xv.mean(axis=ax, keepdims=True)
+        xhat = xv - mean
+        var = (xhat * xhat).mean(axis=ax, keepdims=True)
         invstd = 1.0 / np.sqrt(var + eps)
-        xhat = xc * invstd
+        xhat *= invstd                          # in place: xc -> xhat
         out = xhat
-        if w is not None:
-            out = out * w
-        if b is not None:
-            out = out + b
+        if wv is not None:
+            out = out * wv
+        if bv is not None:
+            out = out + bv if out is xhat else np.add(out, bv, out=out)
         ctx.save_for_backward(x, w, xhat, invstd)
-        ctx.meta = (axes, eps)
-        ctx.stats = (mean, var)       # read (not kept) by batch_norm for the running update
-        return out
+        ctx.meta = (axes, eps, view)
+        ctx.stats = (mean.reshape(-1), var.reshape(-1))   # read by batch_norm (running stats)
+        return out.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
-        x, w, xhat, invstd = ctx.saved_tensors
-        axes, eps = ctx.meta
+        saved = ctx.saved_tensors
+        x, w = saved[0], saved[1]
+        axes, eps, view = ctx.meta
         n = ctx.needs_input_grad
+        if ctx.fused is not None and not U.is_t(g):
+            from autograd.kernels.norm import norm_backward
+            form, mean, invstd = ctx.fused
+            K = form[1]
+            dt = x.dtype
+            gx = np.empty(x.shape, dt) if n[0] else np.empty((0, 0, 0), dt)
+            gw = np.empty(K, dt) if w is not None and n[1] else np.empty(0, dt)
+            gb = np.empty(K, dt) if len(n) > 2 and n[2] else np.empty(0, dt)
+            norm_backward(np.ascontiguousarray(x).reshape(form),
+                          np.ascontiguousarray(g).reshape(form), _flat(w, dt), mean, invstd,
+                          gx.reshape(form) if gx.size else gx, gw, gb)
+            return (gx if n[0] else None, gw.reshape(w.shape) if gw.size else None,
+                    gb.reshape(ctx._in_meta[2][0]) if gb.size else None, None, None)
         if U.is_t(g):                 # differentiable path: rebuild stats from x
             mean = x.mean(axis=axes, keepdims=True)
             xc = x - mean
             var = (xc * xc).mean(axis=axes, keepdims=True)
             invstd = (var + eps) ** -0.5
             xhat = xc * invstd
-        gw = U.sum_to(g * xhat, w.shape) if w is not None and n[1] else None
-        gb = U.sum_to(g, tuple(ctx._in_meta[2][0])) if n[2] else None
-        gx = None
+            gw = U.sum_to(g * xhat, w.shape) if w is not None and n[1] else None
+            gb = U.sum_to(g, tuple(ctx._in_meta[2][0])) if n[2] else None
+            gx = None
+            if n[0]:
+                gxhat = g * w if w is not None else g
+                s1 = gxhat.mean(axis=axes, keepdims=True)
+                s2 = (gxhat * xhat).mean(axis=axes, keepdims=True)
+                gx = (gxhat - s1 - xhat * s2) * invstd
+            return gx, gw, gb, None, None
+        xhat, invstd = saved[2], saved[3]
+        ax, wv = axes, w
+        if view is not None:                    # the forward's merged-dims views
+            shape, ax, (ws, bs) = view
+            g = g.reshape(shape)
+            wv = None if w is None else w.reshape(ws)
+        gw = gb = gx = None
+        if wv is not None and n[1]:
+            gw = U.sum_to(g * xhat, wv.shape).reshape(w.shape)
+        if n[2]:
+            bshape = tuple(ctx._in_meta[2][0])
+            gb = U.sum_to(g, bs if view is not None else bshape).reshape(bshape)
         if n[0]:
-            gxhat = g * w if w is not None else g
-            m = 1
-            for a in axes:
-                m *= x.shape[a]
-            s1 = gxhat.mean(axis=axes, keepdims=True)
-            s2 = (gxhat * xhat).mean(axis=axes, keepdims=True)
-            gx = (gxhat - s1 - xhat * s2) * invstd
+            gxhat = g * wv if wv is not None else g
+            s1 = gxhat.mean(axis=ax, keepdims=True)
+            s2 = (gxhat * xhat).mean(axis=ax, keepdims=True)
+            gx = gxhat - s1 if gxhat is not g else g - s1
+            gx -= xhat * s2
+            gx *= invstd
+            gx = gx.reshape(x.shape)
         return gx, gw, gb, None, None
+
+
+def _flat(p, dtype):
+    """A per-channel parameter as a flat array for the kernels (size 0 for None)."""
+    return np.empty(0, dtype) if p is None else np.ascontiguousarray(p, dtype).reshape(-1)
 
 
 def _check_dtypes(name: str, x: Tensor, **params) -> None:
