@@ -49,6 +49,15 @@ def lenet_torch(torch):
         tnn.Linear(400, 120), tnn.ReLU(), tnn.Linear(120, 84), tnn.ReLU(), tnn.Linear(84, 10))
 
 
+def bn_cnn(nn_):
+    """A common course CNN beyond LeNet: two conv-BatchNorm-ReLU-pool blocks, dropout, Adam."""
+    return nn_.Sequential(
+        nn_.Conv2d(1, 32, 3, padding=1), nn_.BatchNorm2d(32), nn_.ReLU(), nn_.MaxPool2d(2),
+        nn_.Conv2d(32, 64, 3, padding=1), nn_.BatchNorm2d(64), nn_.ReLU(), nn_.MaxPool2d(2),
+        nn_.Flatten(), nn_.Linear(64 * 7 * 7, 128), nn_.ReLU(), nn_.Dropout(0.5),
+        nn_.Linear(128, 10))
+
+
 def _step_fn(lib, model, opt, loss_fn, x, y):
     def step():
         out = model(x)
@@ -99,14 +108,28 @@ def numba_threads() -> int:
         return 1
 
 
-def isolated_ours_step(batch):
+def isolated_ours_step(batch, model="lenet5"):
     """Factory run inside a worker process by bench_isolated()."""
-    return ours_step(batch)[1]
+    if model == "lenet5":
+        return ours_step(batch)[1]
+    autograd.manual_seed(0)
+    m = bn_cnn(nn)
+    opt = optim.Adam(m.parameters(), lr=1e-3)
+    x, y = _batch(batch)
+    return _step_fn(autograd, m, opt, nn.CrossEntropyLoss(), autograd.from_numpy(x),
+                    autograd.from_numpy(y))
 
 
-def isolated_torch_step(batch):
+def isolated_torch_step(batch, model="lenet5"):
     torch = try_torch()
-    return torch_step(torch, batch)[1]
+    if model == "lenet5":
+        return torch_step(torch, batch)[1]
+    torch.manual_seed(0)
+    m = bn_cnn(torch.nn)
+    opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+    x, y = _batch(batch)
+    return _step_fn(torch, m, opt, torch.nn.CrossEntropyLoss(), torch.from_numpy(x),
+                    torch.from_numpy(y))
 
 
 def bench_steps_isolated(torch, rounds=11):
@@ -114,21 +137,22 @@ def bench_steps_isolated(torch, rounds=11):
     interleaved round by round: what a user of either library gets. Same models and data."""
     from benchmarks.harness import bench_isolated
     rows, out = [], []
-    for batch in (64, 256):
-        specs = {"ours": ("benchmarks.train:isolated_ours_step", (batch,))}
+    for model, label, batch in (("lenet5", "LeNet-5 (SGD)", 64), ("lenet5", "LeNet-5 (SGD)", 256),
+                                ("bn_cnn", "CNN + BatchNorm + Dropout (Adam)", 64)):
+        specs = {"ours": ("benchmarks.train:isolated_ours_step", (batch, model))}
         if torch is not None:
-            specs["torch"] = ("benchmarks.train:isolated_torch_step", (batch,))
+            specs["torch"] = ("benchmarks.train:isolated_torch_step", (batch, model))
         r = bench_isolated(specs, rounds=rounds)
         tt, oo = r.get("torch"), r["ours"]
         if oo is None:
             continue
         ratio = f"{tt / oo:.2f}x" if tt else "-"
-        rows.append(["LeNet-5 train step", batch, fmt_ms(oo), f"{batch / oo:,.0f}", fmt_ms(tt),
+        rows.append([f"{label} train step", batch, fmt_ms(oo), f"{batch / oo:,.0f}", fmt_ms(tt),
                      f"{batch / tt:,.0f}" if tt else "-", ratio])
-        out.append({"bench": "lenet5_train_step_isolated", "batch": batch, "ours_ms": oo * 1e3,
-                    "torch_ms": tt * 1e3 if tt else None,
+        out.append({"bench": f"{model}_train_step_isolated", "batch": batch,
+                    "ours_ms": oo * 1e3, "torch_ms": tt * 1e3 if tt else None,
                     "speed_vs_torch": tt / oo if tt else None})
-    print_table("LeNet-5 step, each library in its own process (median ms; speed = torch time / "
+    print_table("Train step, each library in its own process (median ms; speed = torch time / "
                 "our time)", ["what", "batch", "ours ms", "ours img/s", "torch ms",
                               "torch img/s", "speed"], rows)
     return out
