@@ -1191,7 +1191,8 @@ def live_stats() -> dict:
     seen = set()
     by_op = {}
     for obj in gc.get_objects():
-        if not isinstance(obj, Function):
+        # type(), not isinstance(): a weakref proxy to a dead object raises on __class__
+        if not issubclass(type(obj), Function):
             continue
         nodes += 1
         saved = obj._saved
