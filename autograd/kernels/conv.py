@@ -268,17 +268,19 @@ def conv_forward(x, w, bias, toff, row_off, out, chunk):
         raise ValueError("conv_forward(): input rows too short for the tiles (no slack)")
     if bias.shape[0] != K:
         raise ValueError("conv_forward(): bias must have one value per output channel")
-    # weights as (group, reduction j = (c, t), output channel padded to TILE_K): a tile
-    # broadcasts TILE_K consecutive weights per reduction step
-    Kp = (Kg + TILE_K - 1) // TILE_K * TILE_K
-    wt = np.zeros((G, Cg * T, Kp), x.dtype)
-    bt = np.zeros((G, Kp), x.dtype)
+    # weights as (group * output-channel block, reduction j = (c, t), TILE_K): a tile reads
+    # its TILE_K weights per reduction step from one contiguous block (a row of all output
+    # channels per j put each step on its own cache line: twice the L2 traffic on wide layers)
+    nkb = (Kg + TILE_K - 1) // TILE_K
+    wt = np.zeros((G * nkb, Cg * T, TILE_K), x.dtype)
+    bt = np.zeros((G * nkb, TILE_K), x.dtype)
     for gi in range(G):
         for kk in range(Kg):
-            bt[gi, kk] = bias[gi * Kg + kk]
+            blk = gi * nkb + kk // TILE_K
+            bt[blk, kk % TILE_K] = bias[gi * Kg + kk]
             for ci in range(Cg):
                 for t in range(T):
-                    wt[gi, ci * T + t, kk] = w[gi * Kg + kk, ci, t]
+                    wt[blk, ci * T + t, kk % TILE_K] = w[gi * Kg + kk, ci, t]
     so = _stream_offsets(Cg, L, toff)
     o2 = out.reshape(K, R * Q)
     xf = x.reshape(C * L)
@@ -289,12 +291,12 @@ def conv_forward(x, w, bias, toff, row_off, out, chunk):
         r = rem // nq
         a = (rem - r * nq) * chunk
         e = min(Q, a + chunk)
-        wg = wt[grp]
-        bg = bt[grp]
         base = grp * Cg * L + row_off[r]
         for kb in range(0, Kg, TILE_K):
+            wb = wt[grp * nkb + kb // TILE_K]
+            bb = bt[grp * nkb + kb // TILE_K]
             for q in range(a, e, TW):
-                _tile(xf, wg, bg, so, o2, np.uint64(base + q), kb, grp * Kg + kb, Kg - kb,
+                _tile(xf, wb, bb, so, o2, np.uint64(base + q), 0, grp * Kg + kb, Kg - kb,
                       r * Q + q, e - q)
 
 
