@@ -115,10 +115,10 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     t = ref()
                     if t is not None and buf[i] is not None:
                         gi = buf[i]
-                        if t.grad is not None:              # accumulates, like a leaf's
-                            t.grad = t.grad + (gi if create_graph else _as_grad(gi, False))
+                        if t._grad is not None:             # accumulates, like a leaf's
+                            t._grad = t._grad + (gi if create_graph else _as_grad(gi, False))
                         else:
-                            t.grad = (gi if isinstance(gi, Tensor) and create_graph
+                            t._grad = (gi if isinstance(gi, Tensor) and create_graph
                                       else Tensor._make(np.array(_as_grad(gi, False))))
             if captured is not None:
                 for i in range(len(buf)):
@@ -278,19 +278,19 @@ def _run_tensor_hooks(hooks, g, create_graph):
 def _accumulate_leaf(leaf, g, create_graph, owned):
     if isinstance(g, Tensor) and not create_graph:
         g = g._data
-    cur = leaf.grad
+    cur = leaf._grad
     if cur is None:
         if create_graph:
-            leaf.grad = g if isinstance(g, Tensor) else Tensor._make(g)
+            leaf._grad = g if isinstance(g, Tensor) else Tensor._make(g)
         else:
             # Keep an array of our own: the same array may be another leaf's grad, a view,
             # or the caller's `gradient=`; later in-place updates of .grad must not leak.
             if g.base is not None or id(g) in owned or not g.flags.writeable:
                 g = np.array(g)
             owned.add(id(g))
-            leaf.grad = Tensor._make(g)
+            leaf._grad = Tensor._make(g)
     elif create_graph or (isinstance(g, Tensor) and g.requires_grad) or cur._requires_grad:
-        leaf.grad = cur + g
+        leaf._grad = cur + g
     else:
         np.add(cur._data, g, out=cur._data, casting="unsafe")
 

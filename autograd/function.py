@@ -128,7 +128,7 @@ class Function:
                 out.append(obj)
             elif kind == 1:                     # an output: rebuild it, attached to this node
                 t = Tensor._make(obj[1], True, self, obj[0])
-                t._version = ver_ref
+                t._vc = ver_ref
                 out.append(t)
             else:
                 out.append(Tensor._make(obj) if isinstance(obj, np.ndarray) else obj)
@@ -251,10 +251,10 @@ class Function:
             t = _new(Tensor)
             t._data = out
             t._requires_grad = False
-            t.grad = None
+            t._grad = None
             t.grad_fn = None
             t._out_idx = 0
-            t._version = [0]
+            t._vc = [0]
             if cls._view and isinstance(args[0], Tensor):
                 _share_view(t, cls, args)
             t._hooks = None
@@ -271,10 +271,10 @@ class Function:
         t = _new(Tensor)
         t._data = out
         t._requires_grad = diff
-        t.grad = None
+        t._grad = None
         t.grad_fn = ctx if diff else None
         t._out_idx = 0
-        t._version = [0]
+        t._vc = [0]
         if cls._view and isinstance(args[0], Tensor):
             _share_view(t, cls, args)
         t._hooks = None
@@ -291,14 +291,14 @@ class Function:
                     if item is r:
                         a = args[i]
                         if isinstance(a, Tensor):
-                            v = a._version
+                            v = a._vc
                             packed.append((0, a, v, v[0]))
                             break
                     i += 1
                 else:
                     if item is out:
                         if diff:
-                            v = t._version
+                            v = t._vc
                             packed.append((1, (0, out), v, v[0]))
                         else:
                             packed.append((2, out, None, None))
@@ -456,7 +456,7 @@ def _share_view(t, cls, args):
     b = t._data.base
     if b is None or not (b is ra or b is ra.base):
         return                                      # a copy: its own version counter
-    t._version = a._version
+    t._vc = a._vc
     step = (cls, args[1:])
     src = getattr(a, "_view_src", None)
     t._view_src = (a, (step,)) if src is None else (src[0], src[1] + (step,))
@@ -483,7 +483,7 @@ def _pack_saved(items, args, outs, raw_out, results, raw):
         found = False
         for a in args:
             if isinstance(a, Tensor) and (item is a._data if raw else item is a):
-                packed.append((0, a, a._version, a._version[0]))
+                packed.append((0, a, a._vc, a._vc[0]))
                 found = True
                 break
         if found:
@@ -493,7 +493,7 @@ def _pack_saved(items, args, outs, raw_out, results, raw):
             if item is o:
                 t = results[i]
                 if isinstance(t, Tensor) and t.grad_fn is not None:
-                    packed.append((1, (i, t._data), t._version, t._version[0]))
+                    packed.append((1, (i, t._data), t._vc, t._vc[0]))
                 else:
                     packed.append((2, outs[i], None, None))
                 found = True
@@ -534,7 +534,7 @@ def _finish_dirty(cls, ctx, args, out, record):
                 o._requires_grad = True
                 for k, e in enumerate(ctx._saved or ()):
                     if e[0] == 1 and e[1][1] is o._data:    # a saved output: track o's version
-                        ctx._saved[k] = (1, e[1], o._version, o._version[0])
+                        ctx._saved[k] = (1, e[1], o._vc, o._vc[0])
             final.append(o)
         else:
             final.append(r)

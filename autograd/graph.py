@@ -629,8 +629,8 @@ class Graph:
                 info = NodeInfo(i, "output", nm, "output", [tuple(d.shape)], str(d.dtype))
                 if show_values:
                     info.value = _summ(d)
-                    if obj.grad is not None:
-                        info.grad = _summ(obj.grad._data)
+                    if obj._grad is not None:
+                        info.grad = _summ(obj._grad._data)
             elif isinstance(obj, Tensor):
                 d = obj._data
                 nm = "AccumulateGrad"
@@ -639,8 +639,8 @@ class Graph:
                 info.module = ent[1] if ent is not None and ent[0]() is obj else ""
                 if show_values:
                     info.value = _summ(d)
-                    if obj.grad is not None:
-                        info.grad = _summ(obj.grad._data)
+                    if obj._grad is not None:
+                        info.grad = _summ(obj._grad._data)
             else:
                 metas = [m for m in obj._out_meta if m is not None]
                 info = NodeInfo(i, "op", obj.name(), type(obj).__name__,

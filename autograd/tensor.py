@@ -5,6 +5,7 @@ Operators and methods call the functions in ``autograd.ops``, which call ``Funct
 """
 from __future__ import annotations
 
+import warnings
 import weakref
 
 import numpy as np
@@ -15,8 +16,16 @@ from . import dtypes as _dt
 from . import grad_mode
 
 
+_NONLEAF_GRAD_MSG = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead.")
+
+
 class Tensor:
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_out_idx", "_version", "_hooks",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_out_idx", "_vc", "_hooks",
                  "__weakref__", "__dict__")
 
     # ndarray (op) Tensor defers to Tensor's reflected operator instead of looping elementwise.
@@ -32,10 +41,10 @@ class Tensor:
         arr = np.array(data, dtype=_dt.to_numpy_dtype(dtype))
         self._data = arr
         self._requires_grad = False
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._out_idx = 0
-        self._version = [0]
+        self._vc = [0]
         self._hooks = None
         if requires_grad:
             self.requires_grad = True
@@ -46,10 +55,10 @@ class Tensor:
         t = object.__new__(Tensor)
         t._data = arr
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._out_idx = idx
-        t._version = [0]
+        t._vc = [0]
         t._hooks = None
         return t
 
@@ -85,6 +94,36 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
+
+    @property
+    def grad(self):
+        """The accumulated gradient (None until a backward reaches this leaf). Reading it on a
+        non-leaf that does not retain its grad warns, as torch does: it is never filled."""
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(_NONLEAF_GRAD_MSG, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"'{list(value._data.shape)}' to a tensor of size "
+                                   f"'{list(self._data.shape)}'. Please ensure that the "
+                                   "gradient and the tensor are the same size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"'{value.dtype}' to a tensor with dtype '{self.dtype}'. "
+                                   "The gradient must match the tensor's dtype")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
 
     @property
     def shape(self) -> "Size":
@@ -189,7 +228,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         t = Tensor._make(self._data)
-        t._version = self._version
+        t._vc = self._vc
         return t
 
     def storage_offset(self) -> int:
@@ -218,7 +257,7 @@ class Tensor:
             raise RuntimeError(f"Can't call {op}() on Variable that requires grad. Use "
                                f"var.detach().{op}() instead.")
         np.copyto(self._data, values, casting="unsafe")
-        self._version[0] += 1
+        self._vc[0] += 1
 
     def detach_(self) -> "Tensor":
         if self.grad_fn is not None and getattr(self, "_view_src", None) is not None:
@@ -333,8 +372,10 @@ class Tensor:
         return bool(node is not None and node._retain and self._out_idx in node._retain)
 
     @property
-    def _version_value(self) -> int:
-        return self._version[0]
+    def _version(self) -> int:
+        """torch's version counter: in-place writes to this tensor or any view of its storage
+        (``_vc`` is the one-element list the views share)."""
+        return self._vc[0]
 
     # ---- in-place machinery --------------------------------------------------------------
     def _inplace(self, fn, *args, op: str = "in-place op"):
@@ -354,10 +395,10 @@ class Tensor:
                 out = fn(self, *args)
             _check_inplace_result(self, out, op)
             np.copyto(self._data, out._data, casting="unsafe")
-            self._version[0] += 1
+            self._vc[0] += 1
             return self
         alias = Tensor._make(self._data, self._requires_grad, self.grad_fn, self._out_idx)
-        alias._version = self._version
+        alias._vc = self._vc
         out = fn(alias, *args)
         _check_inplace_result(self, out, op)
         if out._data.dtype != self._data.dtype:
@@ -369,18 +410,18 @@ class Tensor:
                 if entry[0] == 0 and entry[1] is alias:
                     keep = Tensor._make(self._data.copy(), alias._requires_grad, alias.grad_fn,
                                         alias._out_idx)
-                    node._saved[k] = (0, keep, keep._version, 0)
+                    node._saved[k] = (0, keep, keep._vc, 0)
         if not self._data.flags.writeable:
             raise RuntimeError(f"{op}: cannot write into a tensor that is a broadcast (expanded) "
                                "view; call .clone() first")
         np.copyto(self._data, out._data, casting="unsafe")
-        self._version[0] += 1
+        self._vc[0] += 1
         if node is not None and node._saved:
             # The node saved its output (e.g. tanh_): that output is now this tensor, so a
             # later in-place change of this tensor must invalidate it (version check).
             for k, entry in enumerate(node._saved):
-                if entry[0] == 1 and entry[2] is out._version:
-                    node._saved[k] = (1, entry[1], self._version, self._version[0])
+                if entry[0] == 1 and entry[2] is out._vc:
+                    node._saved[k] = (1, entry[1], self._vc, self._vc[0])
         if node is not None:
             self.grad_fn = node
             self._out_idx = out._out_idx
@@ -390,7 +431,7 @@ class Tensor:
         return self
 
     def _bump_version(self):
-        self._version[0] += 1
+        self._vc[0] += 1
 
     # in-place ops
     def add_(self, other, *, alpha=1):
@@ -473,7 +514,7 @@ class Tensor:
         except ValueError:
             raise RuntimeError(f"copy_(): src of shape {tuple(np.shape(arr))} cannot be "
                                f"broadcast to the destination shape {tuple(self.shape)}") from None
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
 
     def zero_(self):
@@ -490,31 +531,31 @@ class Tensor:
             return self._inplace(lambda a: _ops.where(np.zeros(a.shape, bool), a, value),
                                  op="fill_")
         self._data[...] = value._data if isinstance(value, Tensor) else value
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         from .random import _gen
         self._data[...] = (generator or _gen()).normal(mean, std, self._data.shape)
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         from .random import _gen
         self._data[...] = (generator or _gen()).uniform(a, b, self._data.shape)
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
 
     def bernoulli_(self, p=0.5, *, generator=None):
         from .random import _gen
         self._data[...] = (generator or _gen()).random(self._data.shape) < p
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
 
     def exponential_(self, lambd=1.0, *, generator=None):
         from .random import _gen
         self._data[...] = (generator or _gen()).exponential(1.0 / lambd, self._data.shape)
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
 
     def random_(self, low=0, high=None, *, generator=None):
@@ -522,7 +563,7 @@ class Tensor:
         if high is None:
             low, high = 0, low
         self._data[...] = (generator or _gen()).integers(low, high, self._data.shape)
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
 
     def __iadd__(self, other):
@@ -600,8 +641,8 @@ class Tensor:
         t = type(self).__new__(type(self))
         Tensor.__init__(t, self._data.copy())
         t._requires_grad = self._requires_grad
-        if self.grad is not None:
-            t.grad = Tensor._make(self.grad._data.copy())
+        if self._grad is not None:
+            t._grad = Tensor._make(self._grad._data.copy())
         if hasattr(self, "__dict__"):
             for k, v in self.__dict__.items():
                 setattr(t, k, v)

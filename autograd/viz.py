@@ -242,7 +242,7 @@ def init_report(model, x, target=None, loss_fn=None, layers=None) -> InitReport:
             s = stats[name]
             w = getattr(m, "weight", None)
             wstd = float(w._data.std()) if isinstance(w, Tensor) else None
-            gstd = float(w.grad._data.std()) if isinstance(w, Tensor) and w.grad is not None \
+            gstd = float(w._grad._data.std()) if isinstance(w, Tensor) and w._grad is not None \
                 else None
             rows.append(dict(layer=name, weight_std=wstd, weight_grad_std=gstd, **s))
     finally:

@@ -25,7 +25,7 @@ def _rng(generator):
 def _write(tensor: Tensor, values) -> Tensor:
     """Copy values into tensor's array (no graph), bump its version."""
     tensor._data[...] = values
-    tensor._version[0] += 1
+    tensor._vc[0] += 1
     return tensor
 
 

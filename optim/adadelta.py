@@ -67,6 +67,6 @@ class Adadelta(Optimizer):
                 acc *= rho
                 _fma_(acc, (1 - rho) * delta, delta)
                 _fma_(p._data, delta, -lr)
-                state["square_avg"]._version[0] += 1
-                state["acc_delta"]._version[0] += 1
+                state["square_avg"]._vc[0] += 1
+                state["acc_delta"]._vc[0] += 1
                 _bump(p)

@@ -71,5 +71,5 @@ class Adagrad(Optimizer):
                 std = np.sqrt(s)
                 std += group["eps"]
                 p._data += (-clr * g) / std
-                state["sum"]._version[0] += 1
+                state["sum"]._vc[0] += 1
                 _bump(p)

@@ -92,7 +92,7 @@ class Adam(Optimizer):
                 p._data += (-step_size * m) / denom
                 for k in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
                     if k in state:
-                        state[k]._version[0] += 1
+                        state[k]._vc[0] += 1
                 _bump(p)
 
 

@@ -64,7 +64,7 @@ def _incr_step(state: dict, key: str = "step") -> float:
         st = Tensor._make(np.asarray(float(st), _step_dtype()))
         state[key] = st
     st._data += 1
-    st._version[0] += 1
+    st._vc[0] += 1
     return float(st._data)
 
 
@@ -125,7 +125,7 @@ def _regularized_grad(p: Tensor, group: dict, weight_decay: float, maximize: boo
 
 
 def _bump(p: Tensor) -> None:
-    p._version[0] += 1
+    p._vc[0] += 1
 
 
 def _to_numpy_any(value):
@@ -267,7 +267,7 @@ class Optimizer:
                         else:
                             p.grad.requires_grad_(False)
                         p.grad._data[...] = 0
-                        p.grad._version[0] += 1
+                        p.grad._vc[0] += 1
 
     # ---- step ------------------------------------------------------------------------------------
     def _eval_closure(self, closure):

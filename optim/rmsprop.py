@@ -80,5 +80,5 @@ class RMSprop(Optimizer):
                 else:
                     p._data += (-lr * g) / avg
                 for t in state.values():
-                    t._version[0] += 1
+                    t._vc[0] += 1
                 _bump(p)

@@ -69,7 +69,7 @@ class SGD(Optimizer):
                         buf = buf_t._data
                         buf *= momentum
                         _fma_(buf, g, 1 - dampening)
-                        buf_t._version[0] += 1
+                        buf_t._vc[0] += 1
                     if nesterov:
                         g = _fma_(np.array(g, copy=True), buf_t._data, momentum)
                     else:

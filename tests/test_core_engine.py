@@ -148,7 +148,7 @@ def test_inplace_graph_correct():
     y.add_(x, alpha=3.0)                # y = 2x^2 + 3x
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 4 * x._data + 3)
-    assert y._version[0] == 2
+    assert y._version == 2
 
 
 def test_inplace_on_view_rewires_base_graph():

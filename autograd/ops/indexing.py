@@ -141,7 +141,7 @@ def setitem(x, key, value):
         except ValueError as e:
             raise RuntimeError(f"setitem: cannot assign value of shape {np.shape(v)} to index "
                                f"{_key_str(nkey)} of tensor {U.shape_str(x.shape)}: {e}") from None
-        x._version[0] += 1
+        x._vc[0] += 1
         return
 
     def fn(a, v):

@@ -254,7 +254,7 @@ def _embedding_renorm_(weight: Tensor, idx: np.ndarray, max_norm, norm_type):
         if over.any():
             scale = (max_norm / (norms[over] + 1e-7)).astype(w.dtype)
             w[rows[over]] = sub[over] * scale[:, None]
-            weight._version[0] += 1
+            weight._vc[0] += 1
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float = 2.0,

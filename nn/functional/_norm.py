@@ -259,12 +259,12 @@ def _update_running(x, axes, running_mean, running_var, momentum, out):
             rm = running_mean._data
             rm *= (1.0 - m)
             rm += (m * mean.reshape(-1)).astype(rm.dtype, copy=False)
-            running_mean._version[0] += 1
+            running_mean._vc[0] += 1
         if running_var is not None:
             rv = running_var._data
             rv *= (1.0 - m)
             rv += (m * var.reshape(-1) * (n / (n - 1.0))).astype(rv.dtype, copy=False)
-            running_var._version[0] += 1
+            running_var._vc[0] += 1
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
@@ -339,10 +339,10 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         with grad_mode.no_grad():
             if running_mean is not None:
                 running_mean._data[...] = (1 - m) * running_mean._data + m * mean_c
-                running_mean._version[0] += 1
+                running_mean._vc[0] += 1
             if running_var is not None:
                 running_var._data[...] = (1 - m) * running_var._data + m * var_c
-                running_var._version[0] += 1
+                running_var._vc[0] += 1
     return out
 
 

@@ -84,7 +84,7 @@ class PReLU(Module):
 
     def reset_parameters(self) -> None:
         self.weight._data[...] = self.init
-        self.weight._version[0] += 1
+        self.weight._vc[0] += 1
 
     def forward(self, input):
         return F.prelu(input, self.weight)

@@ -452,7 +452,7 @@ class Module:
                 else:
                     g.requires_grad_(False)
                 g._data[...] = 0
-                g._version[0] += 1
+                g._vc[0] += 1
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
         """Call fn on every submodule (children first) and on self; returns self."""
@@ -472,7 +472,7 @@ class Module:
             new = fn(p._data)
             if new is not p._data:
                 p._data = new
-                p._version[0] += 1
+                p._vc[0] += 1
             if p.grad is not None:
                 g = fn(p.grad._data)
                 if g is not p.grad._data:
@@ -482,7 +482,7 @@ class Module:
                 new = fn(b._data)
                 if new is not b._data:
                     b._data = new
-                    b._version[0] += 1
+                    b._vc[0] += 1
         return self
 
     def to(self, *args, **kwargs) -> "Module":

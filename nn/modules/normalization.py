@@ -80,7 +80,7 @@ class _NormBase(Module):
             self.running_var._data[...] = 1
             self.num_batches_tracked._data[...] = 0
             for b in (self.running_mean, self.running_var, self.num_batches_tracked):
-                b._version[0] += 1
+                b._vc[0] += 1
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -113,7 +113,7 @@ class _BatchNorm(_NormBase):
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             nbt = self.num_batches_tracked
             nbt._data[...] = nbt._data + 1
-            nbt._version[0] += 1
+            nbt._vc[0] += 1
             eaf = (1.0 / float(nbt._data)) if self.momentum is None else self.momentum
         bn_training = True if self.training else (self.running_mean is None and
                                                   self.running_var is None)

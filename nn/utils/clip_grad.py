@@ -67,7 +67,7 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None)
     for g in grads:
         g._data *= clip_coef.astype(g._data.dtype) if g._data.dtype != clip_coef.dtype \
             else clip_coef
-        g._version[0] += 1
+        g._vc[0] += 1
 
 
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
@@ -98,4 +98,4 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     for p in _as_list(parameters):
         if p.grad is not None:
             np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
-            p.grad._version[0] += 1
+            p.grad._vc[0] += 1
