@@ -8,6 +8,8 @@ from that cache. Per family and dtype, the script times the first forward + back
   gradient), conv_transpose2d, conv1d
 * pool: max / avg 2x2 (the LeNet fast path) and 3x3/s2/p1 (the general kernels), adaptive avg
 * local: nn.LocallyConnected2d, and the GELU erf kernel
+* norm: batch norm forward + backward (the fused per-channel kernels)
+* optim: an SGD (momentum, then Nesterov) and an Adam step (the fused update kernels)
 
 float32 runs every parallel kernel; float64 (the gradient-check dtype) runs their serial twins.
 """
@@ -53,8 +55,23 @@ def local(dt):
     m(x).sum().backward()
     F.gelu(x).sum().backward()
 
+def norm(dt):
+    x = autograd.randn(4, 3, 5, 5, dtype=dt, requires_grad=True)
+    m = nn.BatchNorm2d(3).to(dt)
+    m(x).sum().backward()
+
+def optim_(dt):
+    import optim
+    p = autograd.randn(10, dtype=dt, requires_grad=True)
+    for o in (optim.SGD([p], lr=0.1, momentum=0.9), optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True),
+              optim.Adam([p])):
+        for _ in range(2):
+            p.grad = autograd.ones(10, dtype=dt)
+            o.step()
+optim_.__name__ = "optim"
+
 for dt in ("float32", "float64"):
-    for fam in (conv, pool, local):
+    for fam in (conv, pool, local, norm, optim_):
         t = time.perf_counter()
         fam(getattr(autograd, dt))
         res[f"{fam.__name__} {dt}"] = time.perf_counter() - t

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import (Optimizer, _add_l1, _bump, _check_lr, _check_nonneg, _fma_, _incr_step,
-                        _lerp_, _new_step, _regularized_grad, _to_scalar, _zeros_like)
+from autograd.kernels import optim as _KO
+
+from .optimizer import (Optimizer, _add_l1, _bump, _check_lr, _check_nonneg, _fma_, _fused_ok,
+                        _incr_step, _lerp_, _new_step, _regularized_grad, _to_scalar, _zeros_like)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -51,6 +53,27 @@ class Adam(Optimizer):
     def step(self, closure=None):
         return self._run_step(closure, self._update)
 
+    @staticmethod
+    def _fused(p, g, state, lr, beta1, beta2, eps, step, amsgrad) -> bool:
+        """The update below in one Numba pass (kernels/optim.py), same arithmetic; False:
+        shapes or dtypes the kernel does not take, use the numpy path."""
+        a = p._data
+        bufs = [state[k]._data for k in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if k in state]
+        if not (_fused_ok(a, g) and all(_fused_ok(b, a) for b in bufs)):
+            return False
+        T = a.dtype.type
+        w1 = T(1 - beta1)
+        flat = [b.reshape(-1) for b in bufs]
+        _KO.adam_update(a.reshape(-1), np.ascontiguousarray(g).reshape(-1), flat[0], flat[1],
+                        flat[-1], w1, w1 - T(1), T(beta2), T(1 - beta2),
+                        T((1 - beta2 ** step) ** 0.5), T(eps), T(-(lr / (1 - beta1 ** step))),
+                        bool(amsgrad))
+        for k in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
+            if k in state:
+                state[k]._vc[0] += 1
+        _bump(p)
+        return True
+
     def _update(self):
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
@@ -73,6 +96,8 @@ class Adam(Optimizer):
                 if wd != 0 and decoupled:
                     p._data *= 1 - lr * wd
                 g = _regularized_grad(p, group, 0 if decoupled else wd, group["maximize"])
+                if self._fused(p, g, state, lr, beta1, beta2, eps, step, amsgrad):
+                    continue
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
                 _lerp_(m, g, 1 - beta1)

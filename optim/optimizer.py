@@ -124,6 +124,13 @@ def _regularized_grad(p: Tensor, group: dict, weight_decay: float, maximize: boo
     return g
 
 
+def _fused_ok(a: np.ndarray, like: np.ndarray) -> bool:
+    """Can the fused kernels (autograd/kernels/optim.py) update ``a`` with ``like``: a float
+    array, C-contiguous and writeable, of like's dtype and shape."""
+    return (a.dtype in (np.float32, np.float64) and a.dtype == like.dtype
+            and a.shape == like.shape and a.flags.c_contiguous and a.flags.writeable)
+
+
 def _bump(p: Tensor) -> None:
     p._vc[0] += 1
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.kernels import optim as _KO
 from autograd.tensor import Tensor
 
-from .optimizer import (Optimizer, _add_l1, _bump, _check_lr, _fma_, _regularized_grad,
-                        _to_scalar)
+from .optimizer import (Optimizer, _add_l1, _bump, _check_lr, _fma_, _fused_ok,
+                        _regularized_grad, _to_scalar)
 
 __all__ = ["SGD"]
 
@@ -49,6 +50,29 @@ class SGD(Optimizer):
     def step(self, closure=None):
         return self._run_step(closure, self._update)
 
+    def _fused_sgd(self, p, g, lr, momentum, dampening, nesterov) -> bool:
+        """The same update in one Numba pass (kernels/optim.py); False: use the numpy path."""
+        a = p._data
+        T = a.dtype.type
+        buf = None
+        first = False
+        if momentum != 0:
+            state = self.state[p]
+            buf_t = state.get("momentum_buffer")
+            if buf_t is None:
+                buf_t = state["momentum_buffer"] = Tensor._make(np.empty_like(a))
+                first = True
+            elif not _fused_ok(buf_t._data, a):
+                return False
+            else:
+                buf_t._vc[0] += 1
+            buf = buf_t._data
+        _KO.sgd_update(a.reshape(-1), np.ascontiguousarray(g).reshape(-1),
+                       (a if buf is None else buf).reshape(-1), T(momentum), T(1 - dampening),
+                       T(-lr), momentum != 0, first, bool(nesterov))
+        _bump(p)
+        return True
+
     def _update(self):
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
@@ -59,6 +83,9 @@ class SGD(Optimizer):
                 if p.grad is None:
                     continue
                 g = _regularized_grad(p, group, group["weight_decay"], group["maximize"])
+                if _fused_ok(p._data, g) and self._fused_sgd(p, g, lr, momentum, dampening,
+                                                              nesterov):
+                    continue
                 if momentum != 0:
                     state = self.state[p]
                     buf_t = state.get("momentum_buffer")

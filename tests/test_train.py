@@ -160,9 +160,12 @@ def test_warm_up_leaves_the_run_unchanged():
     y = autograd.tensor(np.arange(10) % 3)
     before = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
     rng = autograd.get_rng_state()
-    mod.warm_up(model, nn.CrossEntropyLoss(), DataLoader(TensorDataset(x, y), batch_size=4))
+    # weight decay: a step on the real parameters would move them even with zero gradients
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=0.5)
+    mod.warm_up(model, nn.CrossEntropyLoss(), DataLoader(TensorDataset(x, y), batch_size=4), opt)
     assert model.training
     assert all(p.grad is None for p in model.parameters())
+    assert opt.state_dict()["state"] == {}             # the optimizer's copy took the steps
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(v.detach().numpy(), before[k])
     drawn_after = autograd.rand(5).tolist()
