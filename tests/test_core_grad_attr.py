@@ -69,3 +69,4 @@ def test_version_counter_is_an_int_shared_by_views():
 def test_version_counter_matches_torch():
     torch = pytest.importorskip("torch")
     assert _versions(autograd) == _versions(torch)
+

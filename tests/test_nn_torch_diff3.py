@@ -300,3 +300,13 @@ def test_gumbel_softmax_soft_and_hard(dt):
     (h * autograd.tensor(R.standard_normal((4, 5)).astype(dt))).sum().backward()
     assert x.grad is not None and np.abs(x.grad._data).sum() > 0
     np.testing.assert_allclose(x.grad._data.sum(0), 0, atol=1e-6)   # softmax grads sum to 0
+
+
+@pytest.mark.parametrize("training,eps", [(True, 0.0), (True, -1e-5), (False, -1e-5)])
+def test_batch_norm_eps_checked_like_torch(training, eps):
+    import nn.functional as F
+    x = autograd.ones(4, 3, 5, 5)
+    with pytest.raises(ValueError, match="batch_norm eps must be"):
+        F.batch_norm(x, autograd.zeros(3), autograd.ones(3), training=training, eps=eps)
+    y = F.batch_norm(x, autograd.zeros(3), autograd.ones(3), training=False, eps=0.0)
+    np.testing.assert_array_equal(y.numpy(), np.ones((4, 3, 5, 5), np.float32))

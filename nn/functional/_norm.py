@@ -216,6 +216,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                f"{t.numel()} (input {tuple(x.shape)})")
     _check_dtypes("batch_norm", x, weight=weight, bias=bias, running_mean=running_mean,
                   running_var=running_var)
+    if training and not eps > 0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if not eps >= 0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     bshape = _affine_shape(x)
     w = None if weight is None else _t(weight).reshape(bshape)
     b = None if bias is None else _t(bias).reshape(bshape)
