@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import (Optimizer, _add_l1, _bump, _check_lr, _check_nonneg, _fma_, _incr_step,
-                        _lerp_, _new_step, _regularized_grad, _to_scalar, _zeros_like)
+from autograd.kernels import optim as _KO
+
+from .optimizer import (Optimizer, _add_l1, _bump, _check_lr, _check_nonneg, _fma_, _fused_ok,
+                        _incr_step, _lerp_, _new_step, _regularized_grad, _to_scalar,
+                        _zeros_like)
 
 __all__ = ["RMSprop"]
 
@@ -45,6 +48,27 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         return self._run_step(closure, self._update)
 
+    @staticmethod
+    def _fused(p, g, state, lr, alpha, eps, momentum, centered) -> bool:
+        """The update below in one Numba pass (kernels/optim.py), same arithmetic; False:
+        arrays the kernel does not take, use the numpy path."""
+        a = p._data
+        bufs = [t._data for k, t in state.items() if k != "step"]
+        if not (_fused_ok(a, g) and all(_fused_ok(b, a) for b in bufs)):
+            return False
+        T = a.dtype.type
+        sq = state["square_avg"]._data.reshape(-1)
+        ga = state["grad_avg"]._data.reshape(-1) if centered else sq
+        buf = state["momentum_buffer"]._data.reshape(-1) if momentum > 0 else sq
+        c1 = T(1 - alpha)
+        _KO.rmsprop_update(a.reshape(-1), np.ascontiguousarray(g).reshape(-1), sq, ga, buf,
+                           T(alpha), c1, c1 - T(1), T(eps), T(momentum), T(-lr), bool(centered),
+                           momentum > 0)
+        for t in state.values():
+            t._vc[0] += 1
+        _bump(p)
+        return True
+
     def _update(self):
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
@@ -62,6 +86,8 @@ class RMSprop(Optimizer):
                         state["grad_avg"] = _zeros_like(p)
                 _incr_step(state)
                 g = _regularized_grad(p, group, group["weight_decay"], group["maximize"])
+                if self._fused(p, g, state, lr, alpha, eps, momentum, group["centered"]):
+                    continue
                 sq = state["square_avg"]._data
                 sq *= alpha
                 _fma_(sq, (1 - alpha) * g, g)

@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
-__all__ = ["sgd_update", "adam_update"]
+__all__ = ["sgd_update", "adam_update", "rmsprop_update"]
 
 
 def _fma(x, y, a):
@@ -90,3 +90,38 @@ def adam_update(p, g, m, v, vmax, w1, w1m, beta2, c2, bc2s, eps, neg_step, amsgr
             vi = vm
         den = np.sqrt(vi) / bc2s + eps
         p[i] = p[i] + (neg_step * m[i]) / den
+
+
+@njit(cache=True, error_model="numpy")
+def rmsprop_update(p, g, sq, ga, buf, alpha, c1, w1m, eps, momentum, neg_lr, centered, use_buf):
+    """RMSprop's step (g already regularised), c1 = 1 - alpha, w1m = c1 - 1:
+
+        sq = fma(c1 * g, g, sq * alpha)
+        ga = lerp(ga, g, c1); avg = sqrt(fma(-ga, ga, sq))   (centered)   | avg = sqrt(sq)
+        avg = avg + eps
+        buf = buf * momentum + g / avg; p = fma(buf, neg_lr, p)   (use_buf)
+        p = p + (neg_lr * g) / avg                                 (otherwise)
+    """
+    small = abs(c1) < 0.5
+    for i in range(p.shape[0]):
+        gi = g[i]
+        s = _fma(c1 * gi, gi, sq[i] * alpha)
+        sq[i] = s
+        if centered:
+            a = ga[i]
+            d = gi - a
+            if small:
+                a = _fma(c1, d, a)
+            else:
+                a = _fma(w1m, d, gi)
+            ga[i] = a
+            avg = np.sqrt(_fma(-a, a, s))
+        else:
+            avg = np.sqrt(s)
+        avg = avg + eps
+        if use_buf:
+            b = buf[i] * momentum + gi / avg
+            buf[i] = b
+            p[i] = _fma(b, neg_lr, p[i])
+        else:
+            p[i] = p[i] + (neg_lr * gi) / avg
