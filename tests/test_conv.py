@@ -216,7 +216,7 @@ def test_kernel_callable_alone():
     xs = np.zeros((2, 9 + K.tile_width(x.dtype)))       # slack: the last tile reads past Q
     xs[:, :9] = x
     b = RNG.standard_normal(3)
-    K.conv_forward(xs, w, b, np.arange(3, dtype=np.int64), r0, out, K.tile_width(x.dtype))
+    K.conv_forward(xs, w, b, np.arange(3, dtype=np.int64), r0, out, K.tile_width(x.dtype), 0)
     np.testing.assert_allclose(out[:, 0], ref_conv(x[None], w, b, (1,), (0,), (1,), 1)[0])
     part = np.empty((2, 3, 2, 3))
     g = RNG.standard_normal((3, 1, 7))
@@ -231,7 +231,8 @@ def test_kernel_callable_alone():
        dt=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2 ** 16))
 def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, seed):
     """The register-blocked tiles: any channel count (partial channel blocks), any row length
-    (masked last tile), several rows, groups, both dtypes, against direct sums."""
+    (masked last tile), several rows, groups, both dtypes, against direct sums; the forward
+    tile's prefetching loop gives the plain loop's bits."""
     rng = np.random.default_rng(seed)
     toff = rng.integers(0, 9, T).astype(np.int64)
     row_off = (np.arange(R) * (Q + 3)).astype(np.int64)
@@ -240,7 +241,10 @@ def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, se
     w = rng.standard_normal((G * Kg, Cg, T)).astype(dt)
     b = rng.standard_normal(G * Kg).astype(dt)
     out = np.full((G * Kg, R, Q), np.nan, dt)
-    K.conv_forward(x, w, b, toff, row_off, out, chunk)
+    K.conv_forward(x, w, b, toff, row_off, out, chunk, 0)
+    out_pf = np.full_like(out, np.nan)
+    K.conv_forward(x, w, b, toff, row_off, out_pf, chunk, 1)
+    assert out_pf.tobytes() == out.tobytes()
     ref = np.zeros(out.shape) + b[:, None, None]
     gi = np.arange(G * Kg) // Kg
     for k in range(G * Kg):
@@ -269,7 +273,7 @@ def test_tile_kernels_refuse_rows_without_slack():
     out = np.empty((1, 1, 10), np.float32)
     with pytest.raises(ValueError, match="too short"):
         K.conv_forward(x, np.ones((1, 1, 1), np.float32), np.zeros(1, np.float32),
-                       np.zeros(1, np.int64), np.zeros(1, np.int64), out, 16)
+                       np.zeros(1, np.int64), np.zeros(1, np.int64), out, 16, 0)
 
 
 # ---- errors ----------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def test_serial_twin_gives_the_parallel_builds_bits():
     outs = []
     for k in (KC.conv_forward.parallel, KC.conv_forward.serial):
         out = np.full((10, 2, 37), np.nan, np.float32)
-        k(x, w, np.ones(10, np.float32), toff, rows, out, KC.tile_width(np.float32))
+        k(x, w, np.ones(10, np.float32), toff, rows, out, KC.tile_width(np.float32), 1)
         outs.append(out)
     assert not np.isnan(outs[0]).any()
     assert outs[0].tobytes() == outs[1].tobytes()

@@ -170,7 +170,10 @@ class _Lay:
         if out is None:
             out = _scratch.take((K, R, self.Q), xb.dtype)
         b = np.zeros(K, xb.dtype) if b is None else np.ascontiguousarray(b, xb.dtype)
-        _K.conv_forward(xb, wf, b, toff, self.row_off, out, _cdiv(_cdiv(self.Q, nq), tw) * tw)
+        # taps in more than one phase plane: streams far apart, the tile prefetches them
+        pf = int(toff.size > 0 and toff.max() >= self.block)
+        _K.conv_forward(xb, wf, b, toff, self.row_off, out, _cdiv(_cdiv(self.Q, nq), tw) * tw,
+                        pf)
         return out
 
     def unflat(self, out):
