@@ -492,6 +492,29 @@ def _dwt_tile(typingctx, xf, gt, so, pt, xb, qb, j0, kg, kp, nv, nj, n):
     return sig, codegen
 
 
+@intrinsic
+def _prefetch_span(typingctx, xf, start, n):
+    """Prefetch (read, keep in L1) the cache lines of xf[start : start + n]."""
+    sig = types.void(xf, start, n)
+
+    def codegen(context, builder, signature, args):
+        _, start, n = args
+        X = context.make_array(signature.args[0])(context, builder, args[0])
+        i8p = ir.IntType(8).as_pointer()
+        i32 = lambda v: ir.Constant(ir.IntType(32), v)  # noqa: E731
+        step = 64 // context.get_abi_sizeof(context.get_data_type(signature.args[0].dtype))
+        prefetch = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p] + [ir.IntType(32)] * 3),
+            "llvm.prefetch.p0")
+        with cgutils.for_range_slice(builder, ir.Constant(ir.IntType(64), 0), n,
+                                     ir.Constant(ir.IntType(64), step)) as (off, _):
+            ptr = builder.bitcast(builder.gep(X.data, [builder.add(start, off)]), i8p)
+            builder.call(prefetch, [ptr, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def conv_backward_weight_t(x, gt, toff, part, chunk):
@@ -533,6 +556,10 @@ def conv_backward_weight_t(x, gt, toff, part, chunk):
             xb = grp * Cg * L + a
             for j0 in range(0, JT, DWT_J):
                 nj = min(DWT_J, JT - j0)
+                # the next streams' input lines: consecutive streams lie far apart (other
+                # taps, channels, phases) and the hardware prefetchers miss them
+                for s in range(j0 + DWT_J, min(JT, j0 + 2 * DWT_J)):
+                    _prefetch_span(xf, np.uint64(xb) + so[s], n + 1)
                 for v0 in range(0, nv_all, DWT_V):
                     _dwt_tile(xf, gt, so, pg, xb, a, j0, grp * Kp + v0 * lanes, v0 * lanes,
                               min(DWT_V, nv_all - v0), nj, n)
@@ -571,8 +598,13 @@ def _dwt_tile_py(xf, gt, so, pt, xb, qb, j0, kg, kp, nv, nj, n):
             pt[j0 + s, kp + k] += t
 
 
+def _prefetch_span_py(xf, start, n):
+    pass
+
+
 if numba.config.DISABLE_JIT:
     _tile, _dw_tile, _dwt_tile = _tile_py, _dw_tile_py, _dwt_tile_py
+    _prefetch_span = _prefetch_span_py
 
 
 @parallel_float32
