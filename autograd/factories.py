@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes as _dt
-from .random import _gen
+from . import random as _R
 from .tensor import Tensor
 
 
@@ -136,18 +136,35 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
     return _finish(np.full(input.shape, fill_value, _like(input, dtype)), requires_grad)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return rand(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+def _empty_like_layout(input, npd):
+    """empty_like with torch's preserve_format: a transposed (dense) input keeps its layout,
+    which decides the order values are drawn in."""
+    return np.empty_like(input._data, dtype=npd, order="K")
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return randn(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False,
+              memory_format=None):
+    npd = _float_dtype(_like(input, dtype), "rand_like")
+    return _finish(_R.fill_uniform(_empty_like_layout(input, npd), 0.0, 1.0, generator),
+                   requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False,
+               memory_format=None):
+    npd = _float_dtype(_like(input, dtype), "randn_like")
+    return _finish(_R.fill_normal(_empty_like_layout(input, npd), 0.0, 1.0, generator),
+                   requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None,
+                 requires_grad=False, memory_format=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, input.shape, dtype=_like(input, dtype))
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    out = _empty_like_layout(input, _like(input, dtype))
+    return _finish(_R.fill_random(out, low, high, generator), requires_grad)
 
 
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -188,31 +205,55 @@ def _float_dtype(dtype, op):
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """U[0, 1): torch's values for the same seed (autograd.random.fill_uniform)."""
     npd = _float_dtype(dtype, "rand")
-    g = generator or _gen()
-    arr = g.random(_size(size), dtype=npd) if npd != np.float16 else \
-        g.random(_size(size), dtype=np.float32).astype(npd)
-    return _finish(arr, requires_grad)
+    return _finish(_R.fill_uniform(np.empty(_size(size), npd), 0.0, 1.0, generator),
+                   requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """N(0, 1): torch's values for the same seed (autograd.random.fill_normal)."""
     npd = _float_dtype(dtype, "randn")
-    g = generator or _gen()
-    arr = g.standard_normal(_size(size), dtype=npd) if npd != np.float16 else \
-        g.standard_normal(_size(size), dtype=np.float32).astype(npd)
-    return _finish(arr, requires_grad)
+    return _finish(_R.fill_normal(np.empty(_size(size), npd), 0.0, 1.0, generator),
+                   requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None):
-    g = generator or _gen()
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        m = mean._data if isinstance(mean, Tensor) else mean
-        s = std._data if isinstance(std, Tensor) else std
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        npd = (mean if isinstance(mean, Tensor) else std)._data.dtype
-        return Tensor._make((m + s * g.standard_normal(shape)).astype(npd))
-    return Tensor._make((mean + std * g.standard_normal(_size((tuple(size),))))
-                        .astype(_np_dtype(dtype)))
+def _check_std(std):
+    if isinstance(std, Tensor):
+        if std.numel() and not (std._data >= 0).all():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    elif std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
+    """torch.normal: (float, float, size), (Tensor, float), (float, Tensor), (Tensor, Tensor);
+    drawn and combined as torch does (normal_(0, std) + mean, or normal_(0, 1) * std + mean)."""
+    _check_std(std)
+    tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if tm and not ts:
+        out = np.empty(mean.shape, mean._data.dtype)
+        _R.fill_normal(out, 0.0, float(std), generator)
+        out += mean._data
+        return Tensor._make(out)
+    if tm or ts:
+        if tm:
+            shape = np.broadcast_shapes(mean.shape, std.shape)
+            npd, m = mean._data.dtype, mean._data
+        else:
+            shape, npd = std.shape, std._data.dtype
+            m = np.asarray(mean, npd)
+        out = np.empty(shape, npd)
+        _R.fill_normal(out, 0.0, 1.0, generator)
+        out *= std._data
+        out += m
+        return Tensor._make(out)
+    if size is None:
+        raise TypeError("normal(): with float mean and std, size is required")
+    npd = _float_dtype(dtype, "normal")
+    return _finish(_R.fill_normal(np.empty(_size((tuple(size),) if not isinstance(size, int)
+                                                 else (size,)), npd),
+                                  float(mean), float(std), generator), requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
@@ -225,33 +266,47 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         raise RuntimeError(f"randint(): random_ expects 'from' to be less than 'to', but got "
                            f"from={low} >= to={high}")
     npd = np.dtype(np.int64) if dtype is None else _np_dtype(dtype)
-    g = generator or _gen()
-    return _finish(g.integers(low, high, _size((tuple(size),))).astype(npd), requires_grad)
+    out = np.empty(_size((tuple(size),)), npd)
+    return _finish(_R.fill_random(out, int(low), int(high), generator), requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Fisher-Yates as torch's randperm_cpu: the same permutation for the same seed."""
     npd = np.dtype(np.int64) if dtype is None else _np_dtype(dtype)
-    g = generator or _gen()
-    return _finish(g.permutation(int(n)).astype(npd), requires_grad)
+    return _finish(_R.randperm_array(int(n), generator, npd), requires_grad)
 
 
 def bernoulli(input, p=None, *, generator=None):
-    g = generator or _gen()
-    probs = input._data if p is None else np.full(input.shape, p)
-    return Tensor._make((g.random(input.shape) < probs).astype(input._data.dtype))
+    """Draws of input's dtype: 1 with probability ``input`` elementwise (or the number p)."""
+    probs = input._data if p is None else p
+    if p is None:
+        if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+            raise RuntimeError("bernoulli_ expects p to be in [0, 1], but got p=" +
+                               str(probs.min() if (probs < 0).any() else probs.max()))
+    elif not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    out = np.empty_like(input._data, order="K")
+    return Tensor._make(_R.fill_bernoulli(out, probs, generator))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
-    g = generator or _gen()
-    p = np.asarray(input._data, np.float64)
-    single = p.ndim == 1
-    p2 = p.reshape(1, -1) if single else p
-    rows = []
-    for row in p2:
-        pr = row / row.sum()
-        rows.append(g.choice(len(pr), num_samples, replace=replacement, p=pr))
-    out = np.asarray(rows, np.int64)
-    return Tensor._make(out[0] if single else out)
+    """torch.multinomial: the same indices as torch for the same seed."""
+    p = input._data
+    if p.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if p.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{input.dtype}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > p.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    if p.size and (np.any(p < 0) or not np.all(np.isfinite(p))):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if np.any(p.reshape(-1, p.shape[-1]).sum(-1) <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    return Tensor._make(_R.multinomial_array(p, int(num_samples), bool(replacement), generator))
 
 
 def is_tensor(obj) -> bool:

@@ -24,6 +24,9 @@ _NONLEAF_GRAD_MSG = (
     "instead.")
 
 
+_MISSING = object()     # random_(from, None) differs from random_(to)
+
+
 class Tensor:
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_out_idx", "_vc", "_hooks",
                  "__weakref__", "__dict__")
@@ -534,37 +537,49 @@ class Tensor:
         self._vc[0] += 1
         return self
 
-    def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        from .random import _gen
-        self._data[...] = (generator or _gen()).normal(mean, std, self._data.shape)
+    # In-place random fills: torch's CPU kernels, drawing what torch draws for the same seed
+    # (autograd.random); values go in torch's memory order, also for non-contiguous views.
+    def _random_fill(self, fill, *args, generator=None):
+        fill(self._data, *args, generator=generator)
         self._vc[0] += 1
         return self
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        from . import random as _R
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        return self._random_fill(_R.fill_normal, mean, std, generator=generator)
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        from .random import _gen
-        self._data[...] = (generator or _gen()).uniform(a, b, self._data.shape)
-        self._vc[0] += 1
-        return self
+        from . import random as _R
+        if a > b:
+            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                               f"from={a} > to={b}")
+        return self._random_fill(_R.fill_uniform, a, b, generator=generator)
 
     def bernoulli_(self, p=0.5, *, generator=None):
-        from .random import _gen
-        self._data[...] = (generator or _gen()).random(self._data.shape) < p
-        self._vc[0] += 1
-        return self
+        from . import random as _R
+        if isinstance(p, Tensor):
+            p = p._data
+        elif not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        return self._random_fill(_R.fill_bernoulli, p, generator=generator)
 
     def exponential_(self, lambd=1.0, *, generator=None):
-        from .random import _gen
-        self._data[...] = (generator or _gen()).exponential(1.0 / lambd, self._data.shape)
-        self._vc[0] += 1
-        return self
+        from . import random as _R
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+        return self._random_fill(_R.fill_exponential, lambd, generator=generator)
 
-    def random_(self, low=0, high=None, *, generator=None):
-        from .random import _gen
-        if high is None:
-            low, high = 0, low
-        self._data[...] = (generator or _gen()).integers(low, high, self._data.shape)
-        self._vc[0] += 1
-        return self
+    def random_(self, low=_MISSING, high=_MISSING, *, generator=None, to=_MISSING):
+        """random_() (the dtype's range), random_(to) = [0, to), random_(from, to) with to
+        exclusive, random_(from, None) = [from, the dtype's max]."""
+        from . import random as _R
+        if to is not _MISSING:
+            low, high = (0 if low is _MISSING else low), to
+        elif high is _MISSING:
+            low, high = (None, None) if low is _MISSING else (0, low)
+        return self._random_fill(_R.fill_random, low, high, generator=generator)
 
     def __iadd__(self, other):
         if self.grad_fn is not None and isinstance(other, Tensor) and other.grad_fn is not None:

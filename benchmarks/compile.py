@@ -10,6 +10,9 @@ from that cache. Per family and dtype, the script times the first forward + back
 * local: nn.LocallyConnected2d, and the GELU erf kernel
 * norm: batch norm forward + backward (the fused per-channel kernels)
 * optim: an SGD (momentum, then Nesterov) and an Adam step (the fused update kernels)
+* random: rand / randn (both Box-Muller paths) / uniform_ with bounds / randperm / dropout /
+  exponential_ (torch's sampling arithmetic, autograd/kernels/random.py); timed first, since
+  every other family draws its inputs with randn
 
 float32 runs every parallel kernel; float64 (the gradient-check dtype) runs their serial twins.
 """
@@ -70,8 +73,18 @@ def optim_(dt):
             o.step()
 optim_.__name__ = "optim"
 
+def random_(dt):
+    autograd.rand(5, dtype=dt)
+    autograd.randn(5, dtype=dt)
+    x = autograd.randn(40, dtype=dt)
+    x.uniform_(-0.5, 0.5)
+    x.exponential_()
+    F.dropout(x, 0.5)
+    autograd.randperm(10)
+random_.__name__ = "random"
+
 for dt in ("float32", "float64"):
-    for fam in (conv, pool, local, norm, optim_):
+    for fam in (random_, conv, pool, local, norm, optim_):
         t = time.perf_counter()
         fam(getattr(autograd, dt))
         res[f"{fam.__name__} {dt}"] = time.perf_counter() - t

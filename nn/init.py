@@ -1,5 +1,9 @@
 """nn.init: in-place weight initialisers (torch.nn.init), drawing from the global generator
-(autograd.manual_seed) unless a ``generator`` is given. All run without recording a graph."""
+(autograd.manual_seed) unless a ``generator`` is given. All run without recording a graph.
+
+The draws are torch's (autograd.random): after the same seed, uniform_, normal_, the kaiming /
+xavier inits, trunc_normal_ and sparse_ give torch's values bit for bit; orthogonal_ draws the
+same normals but its QR is numpy's LAPACK, not torch's (agreement to rounding, not bitwise)."""
 from __future__ import annotations
 
 import math
@@ -7,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from autograd import random as _R
 from autograd.tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -15,11 +20,11 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
            "_calculate_correct_fan", "_no_grad_uniform_", "_no_grad_normal_"]
 
 
-def _rng(generator):
-    if generator is not None:
-        return generator
-    from autograd.random import _gen
-    return _gen()
+def _fill(tensor: Tensor, fill, *args, generator=None) -> Tensor:
+    """Run an autograd.random fill on tensor's array (no graph), bump its version."""
+    fill(tensor._data, *args, generator=generator)
+    tensor._vc[0] += 1
+    return tensor
 
 
 def _write(tensor: Tensor, values) -> Tensor:
@@ -79,14 +84,14 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > "
                            f"to={b}")
-    return _write(tensor, _rng(generator).uniform(a, b, tensor.shape))
+    return _fill(tensor, _R.fill_uniform, a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with N(mean, std^2)."""
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _write(tensor, _rng(generator).normal(mean, std, tensor.shape))
+    return _fill(tensor, _R.fill_normal, mean, std, generator=generator)
 
 
 _no_grad_uniform_ = uniform_
@@ -95,18 +100,59 @@ _no_grad_normal_ = normal_
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator=None) -> Tensor:
-    """Fill with N(mean, std^2) truncated to [a, b] (resampling values outside)."""
-    rng = _rng(generator)
-    n = tensor.numel()
-    out = rng.normal(mean, std, n)
-    bad = (out < a) | (out > b)
-    tries = 0
-    while bad.any() and tries < 1000:
-        out[bad] = rng.normal(mean, std, int(bad.sum()))
-        bad = (out < a) | (out > b)
-        tries += 1
-    out = np.clip(out, a, b)
-    return _write(tensor, out.reshape(tensor.shape))
+    """N(mean, std^2) truncated to [a, b], sampled as torch 2.13 does: when [a, b] holds more
+    than 30% of the mass, redraw a full normal_ tensor for the values outside until none is
+    left; otherwise rejection from U(a, b) against the normal's log density."""
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
+                      "distribution of values may be incorrect.", stacklevel=2)
+
+    def norm_cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    arr = tensor._data
+    dt = arr.dtype
+    p = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std)
+    if p > 0.3:
+        lo, hi = dt.type(a), dt.type(b)       # bounds cast to the tensor's dtype, as torch
+        _R.fill_normal(arr, mean, std, generator)
+        result = arr
+        while True:
+            mask = (result < lo) | (result > hi)
+            if not mask.any():
+                break
+            fresh = _R.fill_normal(np.empty_like(result), mean, std, generator)
+            result = np.where(mask, fresh, result)
+        if result is not arr:
+            arr[...] = result
+    else:
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+        f = dt.type
+
+        def log_pdf(c):         # candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(peak)
+            c = (c - f(mean)) / f(std)
+            return (c * c) * f(-0.5) - f(log_peak)
+
+        def accept_fails(c):    # accept_buf.uniform_().log_().gt(log_pdf)
+            u = _R.fill_uniform(np.empty_like(arr), 0.0, 1.0, generator)
+            with np.errstate(divide="ignore"):
+                return np.log(u) > c
+
+        _R.fill_uniform(arr, a, b, generator)
+        pending = accept_fails(log_pdf(arr))
+        if pending.any():
+            result = arr.copy()
+            cand = np.empty_like(arr)
+            while True:
+                _R.fill_uniform(cand, a, b, generator)
+                result = np.where(pending, cand, result)
+                pending = np.where(pending, accept_fails(log_pdf(cand)), pending)
+                if not pending.any():
+                    break
+            arr[...] = result
+    tensor._vc[0] += 1
+    return tensor
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -189,33 +235,37 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
-    """A (semi-)orthogonal matrix (tensor flattened to (rows, cols)), times gain."""
+    """A (semi-)orthogonal matrix (tensor flattened to (rows, cols)), times gain: QR of a
+    normal_ (rows, cols) matrix in the tensor's dtype, torch's draws (its QR routine differs)."""
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).normal(0.0, 1.0, (rows, cols))
+    dt = tensor._data.dtype
+    flat = _R.fill_normal(np.empty((rows, cols), dt), 0.0, 1.0, generator)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
     d = np.sign(np.diag(r))
-    d[d == 0] = 1
-    q = q * d
+    d[d == 0] = 1               # torch would zero that column; a zero diagonal has probability 0
+    q = q * d.astype(q.dtype)
     if rows < cols:
         q = q.T
-    return _write(tensor, (q * gain).reshape(tensor.shape))
+    return _write(tensor, (q.astype(dt) * dt.type(gain)).reshape(tensor.shape))
 
 
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
-    """2-D: N(0, std^2) with a fraction ``sparsity`` of each column set to zero."""
+    """2-D: N(0, std^2) with a fraction ``sparsity`` of each column set to zero. As torch, the
+    rows to zero come from randperm on the global generator, whatever ``generator`` is."""
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    rng = _rng(generator)
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
-    arr = rng.normal(0.0, std, (rows, cols))
+    arr = tensor._data
+    _R.fill_normal(arr, 0.0, std, generator)
     for c in range(cols):
-        arr[rng.permutation(rows)[:num_zeros], c] = 0
-    return _write(tensor, arr)
+        arr[_R.randperm_array(rows)[:num_zeros], c] = 0
+    tensor._vc[0] += 1
+    return tensor

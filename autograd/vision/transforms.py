@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from ..random import _gen
+from .. import random as _R
 from ..tensor import Tensor
 
 __all__ = ["Compose", "ToTensor", "Normalize", "RandomCrop", "RandomHorizontalFlip",
@@ -166,6 +166,10 @@ def _crop(a, h_ax, w_ax, i, j, h, w):
     return a[tuple(sl)]
 
 
+def _randint(high: int) -> int:
+    return int(_R.fill_random(np.empty(1, np.int64), 0, high)[0])
+
+
 class RandomCrop:
     """Crop a random (h, w) window, after optional padding (torchvision RandomCrop).
 
@@ -212,9 +216,10 @@ class RandomCrop:
         if H < th or W < tw:
             raise ValueError(f"RandomCrop(): required crop size {(th, tw)} is larger than the "
                              f"input image size {(H, W)}")
-        g = _gen()
-        i = int(g.integers(0, H - th + 1))
-        j = int(g.integers(0, W - tw + 1))
+        if H == th and W == tw:                 # torchvision draws nothing then
+            return _like(x, np.ascontiguousarray(a))
+        i = _randint(H - th + 1)                # torch.randint(0, h - th + 1, (1,)).item()
+        j = _randint(W - tw + 1)
         return _like(x, np.ascontiguousarray(_crop(a, h_ax, w_ax, i, j, th, tw)))
 
     def __repr__(self):
@@ -237,8 +242,7 @@ class RandomShift:
         a = _arr(x)
         h_ax, w_ax = _hw_axes(x)
         H, W = a.shape[h_ax], a.shape[w_ax]
-        g = _gen()
-        dy, dx = (int(v) for v in g.integers(-m, m + 1, 2))
+        dy, dx = (int(v) for v in _R.fill_random(np.empty(2, np.int64), -m, m + 1))
         out = np.full_like(a, self.fill)
         src = [slice(None)] * a.ndim
         dst = [slice(None)] * a.ndim
@@ -260,7 +264,7 @@ class RandomHorizontalFlip:
         self.p = p
 
     def __call__(self, x):
-        if _gen().random() < self.p:
+        if _R.fill_uniform(np.empty(1, np.float32))[0] < self.p:      # torch.rand(1) < p
             a = _arr(x)
             _, w_ax = _hw_axes(x)
             return _like(x, np.ascontiguousarray(np.flip(a, w_ax)))
@@ -283,8 +287,9 @@ class GaussianNoise:
         if a.dtype.kind != "f":
             raise TypeError(f"GaussianNoise(): expected a float image (apply ToTensor first), "
                             f"got {a.dtype}")
-        noise = _gen().standard_normal(a.shape, dtype=np.float32 if a.dtype == np.float32
-                                       else np.float64)
+        # torchvision v2: mean + randn_like(image) * sigma
+        noise = _R.fill_normal(np.empty_like(a, dtype=np.float32 if a.dtype == np.float32
+                                             else np.float64))
         out = a + (noise * self.std + self.mean).astype(a.dtype, copy=False)
         if self.clip:
             out = np.clip(out, 0.0, 1.0)

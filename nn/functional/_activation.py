@@ -414,9 +414,17 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
     x = _float_in(input, "rrelu")
     if not training:
         return leaky_relu(x, (lower + upper) / 2.0, inplace)
-    from autograd.random import _gen
-    slope = _gen().uniform(lower, upper, x.shape).astype(x._data.dtype)
-    slope = np.where(x._data >= 0, 1.0, slope).astype(x._data.dtype)
+    from autograd.random import uniform_doubles
+    # torch's CPU rrelu_with_noise: in memory order, each element <= 0 draws one double
+    # U(lower, upper) (bounds first cast to the op dtype), others get slope 1
+    dt = x._data.dtype
+    op = np.float64 if dt == np.float64 else np.float32
+    flat = np.ascontiguousarray(x._data).reshape(-1)
+    neg = flat <= 0
+    slope = np.ones(flat.shape, dt)
+    r = uniform_doubles(int(neg.sum()), float(op(lower)), float(op(upper)))
+    slope[neg] = r.astype(op)
+    slope = slope.reshape(x.shape)
     return _maybe_inplace(x, lambda a: a * Tensor._make(slope), inplace, "rrelu")
 
 
@@ -486,9 +494,11 @@ def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-1
                    dim: int = -1) -> Tensor:
     """softmax((logits + g) / tau) with g ~ Gumbel(0, 1) drawn as -log(Exp(1)). hard=True
     returns the one-hot of the argmax with the soft sample's gradient (straight-through)."""
-    from autograd.random import _gen
+    from autograd.random import fill_exponential
     x = _t(logits)
-    g = -np.log(_gen().standard_exponential(x.shape)).astype(x._data.dtype)
+    # torch: -empty_like(logits).exponential_().log(); the draws are torch's, the log is
+    # numpy's (may differ from torch's vectorised log in the last ulp)
+    g = -np.log(fill_exponential(np.empty(x.shape, x._data.dtype), 1.0))
     y = _ops.softmax((x + Tensor._make(g)) / tau, dim)
     if not hard:
         return y

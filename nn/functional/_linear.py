@@ -2,6 +2,8 @@
 (torch.nn.functional.linear, bilinear, dropout*, embedding, one_hot, normalize, ...)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from autograd import grad_mode
@@ -116,12 +118,17 @@ def _check_p(p):
 
 
 def _dropout_mask(shape, p, dtype):
-    from autograd.random import _gen
+    """torch's CPU dropout noise: empty(shape).bernoulli_(1 - p) (one double uniform per
+    element, kept when below 1 - p) divided by 1 - p in the input's dtype; p == 1 draws
+    nothing. The same seed gives torch 2.13's mask (torch builds that route bernoulli_ through
+    MKL's VSL streams would differ; the draws still come from the one global stream)."""
+    from autograd.random import fill_bernoulli
+    dtype = np.dtype(dtype)
     if p == 1.0:
         return np.zeros(shape, dtype)
-    keep = _gen().random(shape, dtype=np.float32 if dtype == np.float32 else np.float64)
-    keep = keep >= p
-    return keep.astype(dtype) * (1.0 / (1.0 - p))
+    noise = fill_bernoulli(np.empty(shape, dtype), 1.0 - p)
+    noise /= dtype.type(1.0 - p)
+    return noise
 
 
 def _apply_mask(x: Tensor, mask: np.ndarray, inplace: bool, name: str) -> Tensor:
@@ -185,14 +192,17 @@ def _alpha_dropout(x: Tensor, p, training, feature):
         return x
     if p == 1.0:
         return x * 0.0
-    from autograd.random import _gen
+    from autograd.random import fill_bernoulli
     shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2) if feature else tuple(x.shape)
-    keep = (_gen().random(shape) >= p).astype(np.float64)
-    alpha = 1.7580993408473766
-    a = 1.0 / ((alpha * alpha * p + 1.0) * (1.0 - p)) ** 0.5
-    b = (keep - 1.0) * (alpha * a) + alpha * a * p
     dt = x._data.dtype
-    return _MaskMul.apply(x, (keep * a).astype(dt)) + Tensor._make(b.astype(dt))
+    f = dt.type
+    # torch's _dropout_impl, op for op in the input's dtype: noise = bernoulli_(1 - p);
+    # b = (noise - 1) * alpha * a + alpha * a * p; out = x * (noise * a) + b
+    noise = fill_bernoulli(np.empty(shape, dt), 1.0 - p)
+    alpha = 1.7580993408473766
+    a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
+    b = (noise + f(-1)) * f(alpha * a) + f(alpha * a * p)
+    return _MaskMul.apply(x, noise * f(a)) + Tensor._make(b)
 
 
 def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):

@@ -6,8 +6,8 @@ import math
 import numpy as np
 
 from autograd import dtypes as _dt
-from autograd.random import _gen
 from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .module import Module
 
@@ -97,16 +97,17 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """PyTorch's default: kaiming_uniform_(a=sqrt(5)) => U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-        for the weight, and the same bound for the bias."""
-        w = self.weight._data
-        fan_in = w.shape[1] * int(np.prod(w.shape[2:]))
-        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-        gen = _gen()
-        w[...] = gen.uniform(-bound, bound, w.shape).astype(w.dtype)
+        """PyTorch's default, call for call (so the same seed gives torch's values):
+        kaiming_uniform_(a=sqrt(5)) on the weight => U(-1/sqrt(fan_in), 1/sqrt(fan_in)), then
+        the bias from U with the same bound."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            b = self.bias._data
-            b[...] = gen.uniform(-bound, bound, b.shape).astype(b.dtype)
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+            else:               # torch leaves it uninitialised; zeros rather than garbage
+                init.zeros_(self.bias)
 
     def extra_repr(self) -> str:
         nd = self._nd

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from autograd import dtypes as _dt
-from autograd.random import _gen
+from autograd import random as _R
 from .module import Module
 from ..parameter import Parameter
 from .. import functional as F
@@ -64,7 +64,8 @@ def _dtype(dtype):
 
 
 def _uniform(shape, bound, dtype):
-    return Parameter(_gen().uniform(-bound, bound, shape).astype(dtype))
+    """A Parameter filled with U(-bound, bound) by torch's uniform_ (in the given dtype)."""
+    return Parameter(_R.fill_uniform(np.empty(shape, dtype), -bound, bound))
 
 
 def _pair(v):

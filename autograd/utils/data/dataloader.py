@@ -13,6 +13,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from ... import grad_mode
+from ...random import draw_seed
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
@@ -222,6 +223,10 @@ class DataLoader:
         return len(self.sampler)
 
     def __iter__(self):
+        # torch's _BaseDataLoaderIter draws a base seed for worker seeding from the loader's
+        # generator (the global one when None) every time an iterator is made, workers or not:
+        # draw it too, so the streams stay where torch's are
+        self._base_seed = draw_seed(self.generator)
         if self._iterable:
             return self._iter_iterable()
         if not self._auto_collation:
@@ -229,7 +234,7 @@ class DataLoader:
         fast = getattr(self.dataset, "_fast_batch", None) if self._default_collate else None
         bs = self.batch_sampler
         if fast is not None and isinstance(bs, BatchSampler) and type(bs) is BatchSampler \
-                and hasattr(bs.sampler, "_indices"):
+                and hasattr(bs.sampler, "_index_parts"):
             return (fast(idx) for idx in bs._index_batches())
         return self._iter_generic(fast)
 

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from ...tensor import Tensor
-from ...random import _gen
+from ...random import randperm_array
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
            "random_split"]
@@ -174,8 +174,7 @@ def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list:
         raise ValueError(f"random_split(): lengths must be non-negative integers or fractions "
                          f"summing to 1, got {lengths}")
     lengths = [int(x) for x in lengths]
-    g = generator if generator is not None else _gen()
-    perm = g.permutation(n).tolist()
+    perm = randperm_array(n, generator).tolist()        # torch: randperm(n, generator=...)
     out, off = [], 0
     for L in lengths:
         out.append(Subset(dataset, perm[off:off + L]))

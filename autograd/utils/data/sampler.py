@@ -1,27 +1,32 @@
 """Samplers (torch.utils.data.sampler): which indices, in which order, grouped how.
 
-Index samplers also offer ``_indices() -> np.ndarray`` (one epoch of indices in one array); the
-DataLoader slices that into batches instead of building Python lists, and ``__iter__`` is
-defined through it, so both paths draw the same random numbers."""
+Index samplers also offer ``_index_parts()``: one epoch of indices as a few int64 arrays,
+produced lazily (each array is drawn when the iteration reaches it, as torch's generator-based
+samplers draw); the DataLoader slices them into batches instead of building Python lists, and
+``__iter__`` is defined through them, so both paths draw the same random numbers. The draws are
+torch's: with the same seed a RandomSampler gives torch's order, epoch after epoch."""
 from __future__ import annotations
 
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ...random import _gen
+from ...random import (Generator, draw_seed, fill_random, multinomial_array,
+                        randperm_array)
 from ...tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler"]
 
 
-def _fresh_generator(generator):
-    """The stream one epoch draws from: torch seeds a new generator from the given (or global)
-    one per epoch, so an epoch advances the caller's generator by a single draw."""
-    src = generator if generator is not None else _gen()
-    seed = int(src.integers(0, 2 ** 63 - 1))
-    return np.random.Generator(np.random.PCG64(seed))
+def _epoch_generator(generator):
+    """torch's RandomSampler: with no generator, each epoch seeds a fresh Generator from one
+    int64 draw of the global one; a given generator is used directly."""
+    if generator is not None:
+        return generator, True
+    g = Generator()
+    g.manual_seed(draw_seed())
+    return g, False
 
 
 class Sampler:
@@ -29,6 +34,11 @@ class Sampler:
 
     def __init__(self, data_source=None):
         pass
+
+    def _indices(self) -> np.ndarray:
+        """One epoch of indices in one array (samplers with ``_index_parts``)."""
+        parts = list(self._index_parts())
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
     def __iter__(self) -> Iterator:
         raise NotImplementedError
@@ -40,8 +50,8 @@ class SequentialSampler(Sampler):
     def __init__(self, data_source):
         self.data_source = data_source
 
-    def _indices(self) -> np.ndarray:
-        return np.arange(len(self.data_source), dtype=np.int64)
+    def _index_parts(self):
+        yield np.arange(len(self.data_source), dtype=np.int64)
 
     def __iter__(self):
         return iter(range(len(self.data_source)))
@@ -71,19 +81,24 @@ class RandomSampler(Sampler):
     def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def _indices(self) -> np.ndarray:
+    def _index_parts(self):
         n = len(self.data_source)
-        g = _fresh_generator(self.generator)
+        g, shared = _epoch_generator(self.generator)
         if self.replacement:
-            return g.integers(0, n, self.num_samples, dtype=np.int64)
-        reps, rest = divmod(self.num_samples, n)
-        parts = [g.permutation(n) for _ in range(reps)]
-        if rest:
-            parts.append(g.permutation(n)[:rest])
-        return np.concatenate(parts).astype(np.int64, copy=False)
+            # torch: randint(high=n, size=(32,)) per 32 samples, then the rest: one stream
+            yield fill_random(np.empty(self.num_samples, np.int64), 0, n, g)
+            return
+        for _ in range(self.num_samples // n):
+            yield randperm_array(n, g)
+        rest = self.num_samples % n
+        if rest or shared:
+            # torch draws this last permutation even when it keeps none of it; that only
+            # shows in a generator the caller holds, so a fresh one skips it
+            yield randperm_array(n, g)[:rest]
 
     def __iter__(self):
-        return iter(self._indices().tolist())
+        for part in self._index_parts():
+            yield from part.tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -96,14 +111,15 @@ class SubsetRandomSampler(Sampler):
         self.indices = indices
         self.generator = generator
 
-    def _indices(self) -> np.ndarray:
-        g = _fresh_generator(self.generator)
+    def _index_parts(self):
+        # torch: randperm(len(indices), generator=self.generator), the global one when None
         ind = np.asarray(self.indices._data if isinstance(self.indices, Tensor)
                          else self.indices, dtype=np.int64)
-        return ind[g.permutation(len(ind))]
+        yield ind[randperm_array(len(ind), self.generator)]
 
     def __iter__(self):
-        return iter(self._indices().tolist())
+        for part in self._index_parts():
+            yield from part.tolist()
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -139,12 +155,14 @@ class WeightedRandomSampler(Sampler):
                                "replacement")
         if w.sum() <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        g = _fresh_generator(self.generator)
-        return g.choice(len(self.weights), self.num_samples, replace=self.replacement,
-                        p=self.weights / self.weights.sum()).astype(np.int64)
+        # torch: multinomial(weights as float64, num_samples, replacement, generator)
+        return multinomial_array(w, self.num_samples, self.replacement, self.generator)
 
-    def __iter__(self):
-        return iter(self._indices().tolist())
+    def _index_parts(self):
+        yield self._indices()
+
+    def __iter__(self):             # drawn at the first next(), as torch's generator
+        yield from self._indices().tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -163,15 +181,22 @@ class BatchSampler(Sampler):
         self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
 
     def _index_batches(self):
-        """Batches as int64 arrays (slices of one epoch array) when the sampler allows it."""
-        ind = self.sampler._indices()
-        n, b = len(ind), self.batch_size
-        stop = (n // b) * b if self.drop_last else n
-        for i in range(0, stop, b):
-            yield ind[i:i + b]
+        """Batches as int64 arrays (slices of the sampler's index parts). A part is pulled when
+        a batch needs it, and the (possibly empty) last part when the epoch ends: the moments
+        torch's sampler generators draw."""
+        b = self.batch_size
+        buf = np.empty(0, np.int64)
+        for part in self.sampler._index_parts():
+            buf = part if not len(buf) else np.concatenate([buf, part])
+            k = (len(buf) // b) * b
+            for i in range(0, k, b):
+                yield buf[i:i + b]
+            buf = buf[k:]
+        if len(buf) and not self.drop_last:
+            yield buf
 
     def __iter__(self):
-        if hasattr(self.sampler, "_indices"):
+        if hasattr(self.sampler, "_index_parts"):
             for arr in self._index_batches():
                 yield arr.tolist()
             return
