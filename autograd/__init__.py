@@ -4,6 +4,7 @@
     x = autograd.randn(3, requires_grad=True)
     (x * x).sum().backward()       # x.grad == 2 * x
 """
+import builtins as _builtins
 import os as _os
 import sys as _sys
 
@@ -80,7 +81,7 @@ from .ops import *  # noqa: E402,F401,F403
 from .ops import _METHODS  # noqa: E402
 from .factories import *  # noqa: E402,F401,F403
 from .random import (manual_seed, initial_seed, seed, get_rng_state, set_rng_state,  # noqa
-                     Generator)
+                     Generator, default_generator)
 from .engine import backward, grad  # noqa: E402
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402
 from .anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled  # noqa
@@ -107,6 +108,60 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     from .tensor import _PRINT
     _PRINT.update({k: v for k, v in kw.items() if k in _PRINT})
 
+
+def set_num_threads(n: int) -> None:
+    """torch.set_num_threads: the threads the parallel (Numba) kernels use, capped at the pool
+    size fixed at start-up (``NUMBA_NUM_THREADS``, default: all cores). Applies to the calling
+    thread, which is the training loop's in a script. BLAS stays as set at import."""
+    n = _builtins.int(n)
+    if n < 1:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    import numba
+    numba.set_num_threads(_builtins.min(n, numba.config.NUMBA_NUM_THREADS))
+
+
+def get_num_threads() -> int:
+    """torch.get_num_threads: the threads the parallel kernels use."""
+    import numba
+    return numba.get_num_threads()
+
+
+_DETERMINISTIC = [False, False]
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """torch.use_deterministic_algorithms: every kernel here already is deterministic (results
+    are bitwise the same on any thread count), so the flag is only recorded."""
+    _DETERMINISTIC[:] = [_builtins.bool(mode), _builtins.bool(warn_only)]
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _DETERMINISTIC[0]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    return _DETERMINISTIC[1]
+
+
+_MATMUL_PRECISION = ["highest"]
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """torch.set_float32_matmul_precision: recorded only; float32 matmuls here always run at
+    full float32 precision ('highest'). Unknown values warn and change nothing, as torch."""
+    if precision not in ("highest", "high", "medium"):
+        import warnings
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+                      "set_float32_matmul_precision call has no effect.", stacklevel=2)
+        return
+    _MATMUL_PRECISION[0] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _MATMUL_PRECISION[0]
+
+
+from . import accelerator, backends, cuda  # noqa: E402,F401   CPU-only answers, as torch's
 
 __version__ = "0.1.0"
 
