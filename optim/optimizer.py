@@ -23,6 +23,7 @@ import numpy as np
 
 from autograd import dtypes as _dt
 from autograd import grad_mode
+from autograd.kernels import optim as _KO
 from autograd.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -112,9 +113,15 @@ def _regularized_grad(p: Tensor, group: dict, weight_decay: float, maximize: boo
     g = p.grad._data
     if g.dtype != p._data.dtype:
         g = g.astype(p._data.dtype)
+    l1 = group.get("l1_weight_decay", 0)
+    if (weight_decay != 0 or maximize) and not l1 and _fused_ok(p._data, g):
+        a = p._data                 # one Numba pass instead of numpy's float64 temporaries
+        out = np.empty_like(a)
+        _KO.regularize(a.reshape(-1), np.ascontiguousarray(g).reshape(-1),
+                       a.dtype.type(weight_decay), bool(maximize), out.reshape(-1))
+        return out
     if maximize:
         g = np.negative(g, out=np.empty_like(g))    # out=: a 0-d grad stays an array
-    l1 = group.get("l1_weight_decay", 0)
     if weight_decay != 0 or l1:
         g = np.array(g, copy=True) if g is p.grad._data else g
         if weight_decay != 0:

@@ -21,6 +21,8 @@ CASES = [
     ("RMSprop", dict(lr=1e-2, alpha=0.3, centered=True, momentum=0.9, weight_decay=1e-2)),
     ("RMSprop", dict(lr=1e-2, centered=True, maximize=True)),
     ("RMSprop", dict(lr=1e-2, alpha=0.9, momentum=0.5)),
+    ("Adagrad", dict(lr=1e-2, weight_decay=1e-2, maximize=True)),
+    ("SGD", dict(lr=0.05, weight_decay=1e-2, maximize=True)),
 ]
 SHAPES = [(7, 5), (5,), (), (3, 1, 4)]
 
@@ -79,7 +81,7 @@ def test_fused_float32_like_torch(name, kwargs):
 
 def test_fused_kernels_are_used(monkeypatch):
     calls = []
-    for k in ("sgd_update", "adam_update", "rmsprop_update"):
+    for k in ("sgd_update", "adam_update", "rmsprop_update", "regularize"):
         f = getattr(KO, k)
         monkeypatch.setattr(KO, k, lambda *a, _f=f, _k=k: (calls.append(_k), _f(*a))[1])
     _run("ours", "SGD", dict(lr=0.1, momentum=0.9), np.float32, steps=2)
@@ -88,6 +90,9 @@ def test_fused_kernels_are_used(monkeypatch):
     assert calls.count("adam_update") == 2 * len(SHAPES)
     _run("ours", "RMSprop", dict(lr=0.1, centered=True), np.float32, steps=2)
     assert calls.count("rmsprop_update") == 2 * len(SHAPES)
+    assert calls.count("regularize") == 0
+    _run("ours", "SGD", dict(lr=0.1, weight_decay=0.1), np.float32, steps=2)
+    assert calls.count("regularize") == 2 * len(SHAPES)
 
 
 def test_non_contiguous_param_falls_back():
@@ -98,3 +103,11 @@ def test_non_contiguous_param_falls_back():
     p.grad = autograd.ones(4, 3)
     opt.step()
     np.testing.assert_allclose(p.detach().numpy(), -0.1 * np.ones((4, 3)), rtol=1e-5)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 1000, 4099])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sum_squares_float64_accumulation(n, dtype):
+    a = np.random.default_rng(n).standard_normal(n).astype(dtype) * 1e3
+    ref = np.dot(a.astype(np.float64), a.astype(np.float64))
+    np.testing.assert_allclose(KO.sum_squares(a), ref, rtol=1e-13)

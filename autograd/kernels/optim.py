@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
-__all__ = ["sgd_update", "adam_update", "rmsprop_update"]
+__all__ = ["regularize", "sgd_update", "adam_update", "rmsprop_update", "sum_squares"]
 
 
 def _fma(x, y, a):
@@ -29,6 +29,23 @@ def _fma_typed(x, y, a):        # the same, resolved per dtype when a kernel com
     if a == types.float32:
         return lambda x, y, a: np.float32(np.float64(x) * np.float64(y) + np.float64(a))
     return lambda x, y, a: a + x * y
+
+
+@njit(cache=True, error_model="numpy")
+def regularize(p, g, wd, neg, out):
+    """out = fma(p, wd, -g if neg else g): the gradient with coupled weight decay (and
+    maximize), what optimizer._regularized_grad computes."""
+    n = p.shape[0]
+    if wd != 0:
+        if neg:
+            for i in range(n):
+                out[i] = _fma(p[i], wd, -g[i])
+        else:
+            for i in range(n):
+                out[i] = _fma(p[i], wd, g[i])
+    else:
+        for i in range(n):
+            out[i] = -g[i]
 
 
 @njit(cache=True, error_model="numpy")
@@ -125,3 +142,23 @@ def rmsprop_update(p, g, sq, ga, buf, alpha, c1, w1m, eps, momentum, neg_lr, cen
             p[i] = _fma(b, neg_lr, p[i])
         else:
             p[i] = p[i] + (neg_lr * gi) / avg
+
+
+@njit(cache=True)
+def sum_squares(a):
+    """sum(a**2) accumulated in float64 (clip_grad_norm_'s 2-norm): one pass, no float64 copy;
+    eight partial sums keep the adds independent, added in a fixed order."""
+    acc = np.zeros(8)
+    n = a.shape[0]
+    m = n - n % 8
+    for i in range(0, m, 8):
+        for k in range(8):
+            v = np.float64(a[i + k])
+            acc[k] += v * v
+    t = 0.0
+    for k in range(8):
+        t += acc[k]
+    for i in range(m, n):
+        v = np.float64(a[i])
+        t += v * v
+    return t

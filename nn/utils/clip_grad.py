@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from autograd.kernels import optim as _KO
 from autograd.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
@@ -21,6 +22,9 @@ def _as_list(parameters):
 def _vector_norm(arr: np.ndarray, p: float) -> np.ndarray:
     """torch.linalg.vector_norm of a flat array, returned as a 0-d array of arr's dtype
     (accumulated in float64 for accuracy)."""
+    if p == 2 and arr.dtype in (np.float32, np.float64):
+        return np.asarray(math.sqrt(_KO.sum_squares(np.ascontiguousarray(arr).reshape(-1))),
+                          arr.dtype)
     a = np.abs(arr.reshape(-1).astype(np.float64))
     if p == math.inf:
         r = a.max() if a.size else 0.0
