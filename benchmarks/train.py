@@ -1,6 +1,7 @@
 """Whole training steps: LeNet-5 (fwd + cross-entropy + bwd + SGD momentum 0.9) at batch 64 and
 256, inference forward, a full Fashion-MNIST epoch (when the data is installed), side by side with
-torch (when importable) in one run; plus memory (RSS) over thousands of steps.
+torch (when importable) in one run; optimizer steps over an MLP's parameters; plus memory (RSS)
+over thousands of steps.
 
     .venv/bin/python -m benchmarks.train                 # tables
     .venv/bin/python -m benchmarks.train --profile       # + cProfile of our b64 step
@@ -233,6 +234,70 @@ def bench_cpu_single_thread(torch, steps=100):
     return out
 
 
+def bench_optimizers(torch, rounds=11):
+    """One optimizer step (+ clip_grad_norm_) over an MLP's parameters (784-256-128-10, 235k
+    float32) with fixed gradients, ours vs torch in this process, 1 thread each (the fused
+    update kernels are serial; torch's CPU optimizers run single-tensor loops)."""
+    def mlp(lib):
+        L = lib.nn.Linear if lib is torch else nn.Linear
+        R = lib.nn.ReLU if lib is torch else nn.ReLU
+        S = lib.nn.Sequential if lib is torch else nn.Sequential
+        return S(L(784, 256), R(), L(256, 128), R(), L(128, 10))
+
+    def setup(lib, make):
+        m = mlp(lib)
+        ps = list(m.parameters())
+        rng = np.random.default_rng(0)
+        for p in ps:
+            g = rng.standard_normal(tuple(p.shape)).astype(np.float32)
+            p.grad = torch.from_numpy(g) if lib is torch else autograd.tensor(g)
+        return make(lib, ps)
+
+    cases = {
+        "SGD momentum 0.9": lambda lib, ps: lib.optim.SGD(ps, 0.01, momentum=0.9).step,
+        "SGD nesterov + weight decay": lambda lib, ps: lib.optim.SGD(
+            ps, 0.01, momentum=0.9, nesterov=True, weight_decay=1e-4).step,
+        "Adam": lambda lib, ps: lib.optim.Adam(ps, 1e-3).step,
+        "AdamW amsgrad": lambda lib, ps: lib.optim.AdamW(ps, 1e-3, amsgrad=True).step,
+        "RMSprop centered": lambda lib, ps: lib.optim.RMSprop(ps, 1e-3, centered=True).step,
+        "clip_grad_norm_": lambda lib, ps: (
+            lambda: (lib.nn.utils if lib is torch else nn.utils).clip_grad_norm_(ps, 1e9)),
+    }
+
+    class _Ours:                                    # the torch-shaped namespace for ours
+        optim = optim
+        nn = nn
+    try:
+        import numba
+        nthr = numba.get_num_threads()
+        numba.set_num_threads(1)
+    except ImportError:
+        numba = None
+    tthr = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(1)
+    rows, out = [], []
+    try:
+        for name, make in cases.items():
+            cands = {"ours": setup(_Ours, make)}
+            if torch is not None:
+                cands["torch"] = setup(torch, make)
+            t = bench(cands, rounds=rounds)
+            o, tt = t["ours"], t.get("torch")
+            rows.append([name, fmt_ms(o), fmt_ms(tt), f"{tt / o:.2f}x" if tt else "-"])
+            out.append({"bench": "optimizer_step", "what": name, "ours_ms": o * 1e3,
+                        "torch_ms": tt * 1e3 if tt else None,
+                        "speed_vs_torch": tt / o if tt else None})
+    finally:
+        if numba is not None:
+            numba.set_num_threads(nthr)
+        if torch is not None:
+            torch.set_num_threads(tthr)
+    print_table("Optimizer step over an MLP's 235k float32 parameters, 1 thread each (ms; "
+                "speed = torch time / our time)", ["what", "ours ms", "torch ms", "speed"], rows)
+    return out
+
+
 def _fashion(train=True):
     from autograd.vision import datasets, transforms
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
@@ -403,6 +468,7 @@ def run() -> list[dict]:
         results = bench_steps_isolated(torch, rounds=7 if quick else 11)
         results += bench_steps(torch, rounds=7 if quick else 11)
         results += bench_cpu_single_thread(torch, 50 if quick else 200)
+        results += bench_optimizers(torch, rounds=5 if quick else 11)
         if not quick:
             results += bench_epoch(torch)
         results += bench_rss(quick)
