@@ -264,7 +264,7 @@ def main(args) -> dict:
           f"{opt.param_groups[0]['lr']} | batch {args.batch_size} | train {len(train_set)} / "
           f"test {len(test_set)} images | seed {args.seed}", flush=True)
     if start <= args.epochs:
-        warm = warm_up(model, loss_fn, DataLoader(train_set, batch_size=args.batch_size), opt)
+        warm = warm_up(model, loss_fn, train_loader, opt)     # its shuffle kernel too
         print(f"kernels ready in {warm:.1f} s (compiled on the first run, then loaded from "
               f"Numba's cache)", flush=True)
     for epoch in range(start, args.epochs + 1):

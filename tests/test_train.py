@@ -162,7 +162,8 @@ def test_warm_up_leaves_the_run_unchanged():
     rng = autograd.get_rng_state()
     # weight decay: a step on the real parameters would move them even with zero gradients
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=0.5)
-    mod.warm_up(model, nn.CrossEntropyLoss(), DataLoader(TensorDataset(x, y), batch_size=4), opt)
+    mod.warm_up(model, nn.CrossEntropyLoss(),
+                DataLoader(TensorDataset(x, y), batch_size=4, shuffle=True), opt)
     assert model.training
     assert all(p.grad is None for p in model.parameters())
     assert opt.state_dict()["state"] == {}             # the optimizer's copy took the steps
