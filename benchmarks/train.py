@@ -200,9 +200,8 @@ def _cpu_ms(fn, n):
     return (time.process_time() - t0) / n * 1e3
 
 
-def bench_cpu_single_thread(torch, steps=100):
-    """Process CPU time per step with ONE thread in both libraries: unlike wall time it is not
-    distorted by other processes on a shared machine (spinning thread pools excluded)."""
+def _one_thread(torch):
+    """Pin our kernels and torch to one thread; returns the function that restores both."""
     try:
         import numba
         nthr = numba.get_num_threads()
@@ -212,6 +211,19 @@ def bench_cpu_single_thread(torch, steps=100):
     tthr = torch.get_num_threads() if torch is not None else None
     if torch is not None:
         torch.set_num_threads(1)
+
+    def restore():
+        if numba is not None:
+            numba.set_num_threads(nthr)
+        if torch is not None:
+            torch.set_num_threads(tthr)
+    return restore
+
+
+def bench_cpu_single_thread(torch, steps=100):
+    """Process CPU time per step with ONE thread in both libraries: unlike wall time it is not
+    distorted by other processes on a shared machine (spinning thread pools excluded)."""
+    restore = _one_thread(torch)
     rows, out = [], []
     try:
         for batch in (64, 256):
@@ -225,10 +237,7 @@ def bench_cpu_single_thread(torch, steps=100):
                         "ours_cpu_ms": o, "torch_cpu_ms": t,
                         "speed_vs_torch": t / o if t else None})
     finally:
-        if numba is not None:
-            numba.set_num_threads(nthr)
-        if torch is not None:
-            torch.set_num_threads(tthr)
+        restore()
     print_table("LeNet-5 train step, process CPU ms per step, 1 thread each (load-independent)",
                 ["what", "batch", "ours CPU ms", "torch CPU ms", "speed"], rows)
     return out
@@ -267,15 +276,7 @@ def bench_optimizers(torch, rounds=11):
     class _Ours:                                    # the torch-shaped namespace for ours
         optim = optim
         nn = nn
-    try:
-        import numba
-        nthr = numba.get_num_threads()
-        numba.set_num_threads(1)
-    except ImportError:
-        numba = None
-    tthr = torch.get_num_threads() if torch is not None else None
-    if torch is not None:
-        torch.set_num_threads(1)
+    restore = _one_thread(torch)
     rows, out = [], []
     try:
         for name, make in cases.items():
@@ -289,10 +290,7 @@ def bench_optimizers(torch, rounds=11):
                         "torch_ms": tt * 1e3 if tt else None,
                         "speed_vs_torch": tt / o if tt else None})
     finally:
-        if numba is not None:
-            numba.set_num_threads(nthr)
-        if torch is not None:
-            torch.set_num_threads(tthr)
+        restore()
     print_table("Optimizer step over an MLP's 235k float32 parameters, 1 thread each (ms; "
                 "speed = torch time / our time)", ["what", "ours ms", "torch ms", "speed"], rows)
     return out
