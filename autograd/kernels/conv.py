@@ -185,25 +185,28 @@ def _arrays(context, builder, signature, args, n):
 
 
 @intrinsic
-def _tile(typingctx, xf, wt, bt, so, o, b, kc, row0, nrows, p, nvalid, pf):
+def _tile(typingctx, xf, wt, bt, so, o, b, kc, nrows, ob, q0, nvalid, pf, ldk, pw, wo):
     """One register-blocked forward tile:
 
-        o[row0 + i, p + q] = bt[kc + i] + sum_j wt[j, kc + i] * xf[b + so[j] + q]
+        acc[i, q] = bt[kc + i] + sum_j wt[j, kc + i] * xf[b + so[j] + q]
         for i < min(TILE_K, nrows), q < min(TILE_V * lanes, nvalid), j < wt.shape[0]
 
-    One FMA chain per output in j order from the bias, so results do not depend on tiling or
-    threads (the bias starts the chain: no second pass over the output to add it). Loads are
-    unmasked (the caller guarantees slack), stores are masked to the valid outputs. ``pf`` != 0
-    prefetches the lines stream j + _PF will read (a second copy of the loop)."""
-    sig = types.void(xf, wt, bt, so, o, b, kc, row0, nrows, p, nvalid, pf)
+    stored at o[ob + i*ldk + pos(q0 + q)] where pos(p) = (p // pw)*wo + p % pw, only where
+    p % pw < wo: the sweep runs at a padded row width pw and the stores crop each row to wo
+    (pw >= lanes, or the tile inside one row: a vector then spans at most two rows, so each is
+    at most two masked stores). One FMA chain per output in j order from the bias, so results
+    do not depend on tiling or threads (the bias starts the chain: no second pass over the
+    output to add it). Loads are unmasked (the caller guarantees slack). ``pf`` != 0 prefetches
+    the lines stream j + _PF will read (a second copy of the loop)."""
+    sig = types.void(xf, wt, bt, so, o, b, kc, nrows, ob, q0, nvalid, pf, ldk, pw, wo)
 
     def codegen(context, builder, signature, args):
-        b, kc, row0, nrows, p, nvalid, pf = args[5:]
+        b, kc, nrows, ob, q0, nvalid, pf, ldk, pw, wo = args[5:]
         _, lanes, vt = _vec(context, signature.args[0].dtype)
-        c = lambda v: ir.Constant(ir.IntType(64), v)  # noqa: E731
+        i64 = ir.IntType(64)
+        c = lambda v: ir.Constant(i64, v)  # noqa: E731
         X, W, B, S, O = _arrays(context, builder, signature, args, 5)
         nj, ldw = cgutils.unpack_tuple(builder, W.shape, 2)
-        ldo = cgutils.unpack_tuple(builder, O.shape, 2)[1]
         fma = _fma_fn(builder, vt)
 
         i8p = ir.IntType(8).as_pointer()
@@ -251,16 +254,34 @@ def _tile(typingctx, xf, wt, bt, so, o, b, kc, row0, nrows, p, nvalid, pf):
             r.add_incoming(r1, bb_pf)
             r.add_incoming(r2, bb_plain)
             res.append(r)
-        masks = [_lane_mask(builder, lanes, nvalid, v * lanes) for v in range(TILE_V)]
         mstore = _mstore_fn(builder, vt)
-        for i in range(TILE_K):
-            with builder.if_then(builder.icmp_signed("<", c(i), nrows)):
-                rowp = builder.add(builder.mul(builder.add(row0, c(i)), ldo), p)
-                for v in range(TILE_V):
-                    ptr = builder.bitcast(builder.gep(O.data, [builder.add(rowp, c(v * lanes))],
-                                                      inbounds=True), vt.as_pointer())
-                    builder.call(mstore, [res[i * TILE_V + v], ptr, ir.Constant(ir.IntType(32), 1),
-                                          masks[v]])
+        lane = ir.Constant(ir.VectorType(i64, lanes), list(range(lanes)))
+        smin = lambda p_, q_: builder.select(builder.icmp_signed("<", p_, q_), p_, q_)  # noqa
+        rows = [builder.icmp_signed("<", c(i), nrows) for i in range(TILE_K)]
+
+        def store(v, dest, mask):
+            """Vector v of every valid channel row at o[ob + i*ldk + dest + lane], masked."""
+            for i in range(TILE_K):
+                with builder.if_then(rows[i]):
+                    at = builder.add(builder.add(ob, builder.mul(c(i), ldk)), dest)
+                    ptr = builder.bitcast(builder.gep(O.data, [at]), vt.as_pointer())
+                    builder.call(mstore, [res[i * TILE_V + v], ptr, i32(1), mask])
+
+        for v in range(TILE_V):
+            p0 = builder.add(q0, c(v * lanes))               # padded position of lane 0
+            row = builder.udiv(p0, pw)
+            col = builder.sub(p0, builder.mul(row, pw))
+            nv = builder.sub(nvalid, c(v * lanes))           # valid lanes (may be <= 0)
+            # lanes [0, hi1): the rest of row `row`; lanes [lo2, hi2): the start of row + 1
+            hi1 = smin(nv, builder.sub(wo, col))
+            store(v, builder.add(builder.mul(row, wo), col),
+                  builder.icmp_signed("<", lane, _splat(builder, hi1, lanes)))
+            lo2 = builder.sub(pw, col)
+            hi2 = smin(nv, builder.add(lo2, wo))
+            with builder.if_then(builder.icmp_signed("<", lo2, hi2), likely=False):
+                m2 = builder.and_(builder.icmp_signed(">=", lane, _splat(builder, lo2, lanes)),
+                                  builder.icmp_signed("<", lane, _splat(builder, hi2, lanes)))
+                store(v, builder.sub(builder.mul(builder.add(row, c(1)), wo), lo2), m2)
         return context.get_dummy_value()
 
     return sig, codegen
@@ -280,21 +301,35 @@ def _stream_offsets(Cg, L, toff):
 
 @parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
-def conv_forward(x, w, bias, toff, row_off, out, chunk, pf):
-    """out[k, r, q] = bias[k] + sum_{c,t} w[k, c, t] * x[grp*Cg + c, row_off[r] + toff[t] + q]
-    (overwritten). x: (C, L), w: (K, Cg, T), bias: (K,) (zeros for none), toff: (T,) int64,
-    row_off: (R,) int64, out: (K, R, Q); L >= max(row_off) + max(toff) + Q rounded up to
-    tile_width(dtype).
+def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf,
+                 src, s, lo, plane):
+    """Forward sweep of R = len(row_off) rows of Q outputs each:
+
+        y[k, r, q] = bias[k] + sum_{c,t} w[k, c, t] * x[grp*Cg + c, row_off[r] + toff[t] + q]
+
+    stored at out[orow[r] + k*ldk + (q // pw)*wo + q % pw] where q % pw < wo (the sweep's row
+    width pw cropped to wo: positions past wo are computed, not stored). Plain (K, R, Q) output:
+    orow = r*Q, ldk = R*Q, pw = wo = Q. x: (C, L), w: (K, Cg, T), bias: (K,) (zeros for none),
+    toff: (T,) int64, row_off / orow: (R,) int64, out: 1-d; pw >= vector lanes or Q <= pw;
+    L >= max(row_off) + max(toff) + Q rounded up to tile_width(dtype).
     One parallel unit = (group, row, chunk of the row: ``chunk`` outputs, a multiple of the
     tile width); it sweeps its tiles for every output-channel block of the group. pf != 0:
-    software-prefetch the input streams (for taps spread over several phase planes)."""
+    software-prefetch the input streams (for taps spread over several phase planes).
+
+    Fused packing: src (N, C, D, H, W) with N > 1 -> x is first filled as pack_phases(src, x,
+    s, lo, plane, False) would, one image per parallel unit, just before that image's rows
+    (R = N * rows per image) are swept, so the packed image is read back from cache instead
+    of memory. Junk positions may read a neighbouring image's block while another unit packs
+    it: they are never stored. Valid outputs may read the first rows of the next image's
+    block (stride 1: an image's bottom padding is the next one's top padding): the unit packs
+    those rows too, before it sweeps (both units write the same values there). src with
+    N = 1 (a dummy): x is already packed."""
     C = x.shape[0]
     L = x.shape[1]
     K = w.shape[0]
     Cg = w.shape[1]
     T = w.shape[2]
-    R = out.shape[1]
-    Q = out.shape[2]
+    R = row_off.shape[0]
     G = C // Cg
     Kg = K // G
     TW = TILE_V * (_VBYTES // x.itemsize)     # = tile_width(dtype) (not callable in Numba)
@@ -303,6 +338,15 @@ def conv_forward(x, w, bias, toff, row_off, out, chunk, pf):
         raise ValueError("conv_forward(): input rows too short for the tiles (no slack)")
     if bias.shape[0] != K:
         raise ValueError("conv_forward(): bias must have one value per output channel")
+    if orow.shape[0] != R or wo < 1 or wo > pw or (pw < _VBYTES // x.itemsize and Q > pw) \
+            or ldk < 0 or chunk < 1:
+        raise ValueError("conv_forward(): bad output geometry")
+    if R > 0 and Q > 0 and K > 0 and (orow.min() < 0 or orow.max() + (K - 1) * ldk
+                                      + (Q + pw - 1) // pw * wo > out.shape[0]):
+        raise ValueError("conv_forward(): output buffer too small")
+    NF = src.shape[0] if src.shape[0] > 1 else 0     # images packed here (0: none)
+    if NF > 0 and (not _check_pack(src, x, s, plane) or R % NF != 0):
+        raise ValueError("conv_forward(): fused packing: bad source or buffer geometry")
     # weights as (group * output-channel block, reduction j = (c, t), TILE_K): a tile reads
     # its TILE_K weights per reduction step from one contiguous block (a row of all output
     # channels per j put each step on its own cache line: twice the L2 traffic on wide layers)
@@ -317,22 +361,52 @@ def conv_forward(x, w, bias, toff, row_off, out, chunk, pf):
                 for t in range(T):
                     wt[blk, ci * T + t, kk % TILE_K] = w[gi * Kg + kk, ci, t]
     so = _stream_offsets(Cg, L, toff)
-    o2 = out.reshape(K, R * Q)
     xf = x.reshape(C * L)
     nq = (Q + chunk - 1) // chunk
-    for u in prange(G * R * nq):
-        grp = u // (R * nq)
-        rem = u - grp * (R * nq)
-        r = rem // nq
-        a = (rem - r * nq) * chunk
-        e = min(Q, a + chunk)
-        base = grp * Cg * L + row_off[r]
-        for kb in range(0, Kg, TILE_K):
-            wb = wt[grp * nkb + kb // TILE_K]
-            bb = bt[grp * nkb + kb // TILE_K]
-            for q in range(a, e, TW):
-                _tile(xf, wb, bb, so, o2, np.uint64(base + q), 0, grp * Kg + kb, Kg - kb,
-                      r * Q + q, e - q, pf)
+    af = src.reshape(src.size)
+    dims = np.array(src.shape, np.int64)
+    P = s[0] * s[1] * s[2]
+    RI = R // NF if NF > 0 else 1                    # rows per unit when fused (an image's)
+    spill = 0                 # (u, v) rows of the next image that image 0's sweep reads
+    if NF > 0 and T > 0:
+        S = plane[0] * plane[1] * plane[2]
+        inmax = 0
+        for t in range(T):
+            inmax = max(inmax, toff[t] % (NF * S))
+        spill = min(plane[0] * plane[1],
+                    max(0, row_off[RI - 1] + Q + inmax - S + plane[2] - 1) // plane[2])
+    nu = NF if NF > 0 else G * R * nq
+    for u in prange(nu):
+        if NF > 0:          # the unit = image u: pack it, then every group, row and chunk
+            for ci in range(C):
+                for ph in range(P):
+                    _pack_block(af, xf, dims, ci, ph, u, s, lo, plane, L, False,
+                                plane[0] * plane[1])
+                    if u + 1 < NF and spill > 0:
+                        _pack_block(af, xf, dims, ci, ph, u + 1, s, lo, plane, L, False, spill)
+                if u == NF - 1:
+                    for i in range(ci * L + P * NF * (plane[0] * plane[1] * plane[2]),
+                                   (ci + 1) * L):
+                        xf[np.uint64(i)] = 0
+            g0, g1, r0, r1, a0, a1 = 0, G, u * RI, (u + 1) * RI, 0, Q
+        else:               # the unit = (group, row, chunk)
+            g0 = u // (R * nq)
+            rem = u - g0 * (R * nq)
+            r0 = rem // nq
+            a0 = (rem - r0 * nq) * chunk
+            g1, r1, a1 = g0 + 1, r0 + 1, min(Q, a0 + chunk)
+        for grp in range(g0, g1):
+            for r in range(r0, r1):
+                for a in range(a0, a1, chunk):
+                    e = min(a1, a + chunk)
+                    base = grp * Cg * L + row_off[r]
+                    for kb in range(0, Kg, TILE_K):
+                        wb = wt[grp * nkb + kb // TILE_K]
+                        bb = bt[grp * nkb + kb // TILE_K]
+                        ob = orow[r] + (grp * Kg + kb) * ldk
+                        for q in range(a, e, TW):
+                            _tile(xf, wb, bb, so, out, np.uint64(base + q), 0, Kg - kb, ob, q,
+                                  e - q, pf, ldk, pw, wo)
 
 
 # Weight-gradient tile: DW_K output channels x DW_J reduction streams, one vector accumulator
@@ -569,14 +643,17 @@ def conv_backward_weight_t(x, gt, toff, part, chunk):
 # Python, where an LLVM-IR intrinsic cannot run. Same sums in the same order (separate multiply
 # and add instead of FMA, so the last bit may differ); slow, for debugging only.
 
-def _tile_py(xf, wt, bt, so, o, b, kc, row0, nrows, p, nvalid, pf):
+def _tile_py(xf, wt, bt, so, o, b, kc, nrows, ob, q0, nvalid, pf, ldk, pw, wo):
     n = min(TILE_V * (_VBYTES // xf.itemsize), nvalid)
     for i in range(min(TILE_K, nrows)):
         for q in range(n):
+            p = q0 + q
+            if p % pw >= wo:
+                continue
             acc = bt[kc + i]
             for j in range(wt.shape[0]):
                 acc += wt[j, kc + i] * xf[int(b) + int(so[j]) + q]
-            o[row0 + i, p + q] = acc
+            o[ob + i * ldk + (p // pw) * wo + p % pw] = acc
 
 
 def _dw_tile_py(xf, gf, so, acc, xb, gb, ldg, j0, nk, nj, n):
@@ -622,6 +699,62 @@ def transpose2d(src, dst):
                     dst[c, r] = src[r, c]
 
 
+@njit(cache=True, no_cfunc_wrapper=True)
+def _pack_block(af, bf, dims, c, p, n, s, lo, plane, L, inner, nrows):
+    """pack_phases for channel c, phase p of image n (batch-outer; inner: every image, n = 0),
+    its first ``nrows`` (u, v) rows: af, bf the flat source (N, C, D, H, W) = dims and
+    buffer (C, L)."""
+    N, C, D, H, W = dims[0], dims[1], dims[2], dims[3], dims[4]
+    sd, sh, sw = s[0], s[1], s[2]
+    lod, loh, low = lo[0], lo[1], lo[2]
+    PD, PH, PW = plane[0], plane[1], plane[2]
+    S = PD * PH * PW
+    CS = C * D * H * W
+    # One row per (image, u, v) of PW columns (batch-outer) or per (u, v) of PW x N (column,
+    # image) pairs (batch-inner); both layouts written front to back by one loop nest (two nests
+    # doubled the compile time).
+    RW = PW * N if inner else PW
+    k = N if inner else 1                    # elements per column
+    pd = p // (sh * sw)
+    ph = (p // sw) % sh
+    pw = p % sw
+    base = c * L + p * N * S
+    # output columns w whose source w*sw + pw - low lies in [0, W)
+    w0 = min(PW, max(0, -((pw - low) // sw)))
+    w1 = max(w0, min(PW, (W - 1 - pw + low) // sw + 1))
+    for u in range(PD):
+        i = u * sd + pd - lod
+        for v in range(PH):
+            if u * PH + v >= nrows:
+                return
+            j = v * sh + ph - loh
+            o = base + ((n * PD + u) * PH + v) * RW
+            if i < 0 or i >= D or j < 0 or j >= H:
+                for q in range(RW):
+                    bf[np.uint64(o + q)] = 0
+                continue
+            for q in range(w0 * k):
+                bf[np.uint64(o + q)] = 0
+            src = (((n * C + c) * D + i) * H + j) * W + pw - low
+            if inner:
+                for w in range(w0, w1):
+                    for m in range(N):
+                        bf[np.uint64(o + w * N + m)] = af[np.uint64(src + m * CS + w * sw)]
+            else:
+                for w in range(w0, w1):
+                    bf[np.uint64(o + w)] = af[np.uint64(src + w * sw)]
+            for q in range(w1 * k, RW):
+                bf[np.uint64(o + q)] = 0
+
+
+@njit(cache=True, inline="always")
+def _check_pack(a, buf, s, plane):
+    """True when buf (C, L) holds a's channels and every phase block of pack_phases."""
+    P = s[0] * s[1] * s[2]
+    return buf.shape[0] == a.shape[1] and buf.shape[1] >= P * a.shape[0] * (
+        plane[0] * plane[1] * plane[2]) and s.min() >= 1
+
+
 @parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def pack_phases(a, buf, s, lo, plane, inner):
@@ -636,57 +769,21 @@ def pack_phases(a, buf, s, lo, plane, inner):
     (lod, loh, low), (PD, PH, PW) as int64 arrays; lo may be negative (crop). buf: (C, L),
     L >= P*N*S; everything past that is zeroed too (the tiles' slack). One unit = one
     (channel, phase)."""
-    N, C, D, H, W = a.shape
-    sd, sh, sw = s[0], s[1], s[2]
-    lod, loh, low = lo[0], lo[1], lo[2]
-    PD, PH, PW = plane[0], plane[1], plane[2]
-    P = sd * sh * sw
-    S = PD * PH * PW
+    N, C = a.shape[0], a.shape[1]
+    P = s[0] * s[1] * s[2]
     L = buf.shape[1]
-    if buf.shape[0] != C or L < P * N * S:
+    if not _check_pack(a, buf, s, plane):
         raise ValueError("pack_phases(): buffer too small")
-    af = a.reshape(N * C * D * H * W)       # flat indexing: no per-row view objects; unsigned
+    af = a.reshape(a.size)                   # flat indexing: no per-row view objects; unsigned
     bf = buf.reshape(C * L)                  # indices skip the wrap-around check (3x faster)
-    CS = C * D * H * W
-    # One row per (image, u, v) of PW columns (batch-outer) or per (u, v) of PW x N (column,
-    # image) pairs (batch-inner); both layouts written front to back by one loop nest (two nests
-    # doubled the compile time).
-    RW = PW * N if inner else PW
-    k = N if inner else 1                    # elements per column
+    dims = np.array(a.shape, np.int64)
     for unit in prange(C * P):              # (channel, phase); images inside: per-image units
         c = unit // P                        # spent their time in integer divisions
         p = unit % P
-        pd = p // (sh * sw)
-        ph = (p // sw) % sh
-        pw = p % sw
-        base = c * L + p * N * S
-        # output columns w whose source w*sw + pw - low lies in [0, W)
-        w0 = min(PW, max(0, -((pw - low) // sw)))
-        w1 = max(w0, min(PW, (W - 1 - pw + low) // sw + 1))
         for n in range(1 if inner else N):
-            for u in range(PD):
-                i = u * sd + pd - lod
-                for v in range(PH):
-                    j = v * sh + ph - loh
-                    o = base + ((n * PD + u) * PH + v) * RW
-                    if i < 0 or i >= D or j < 0 or j >= H:
-                        for q in range(RW):
-                            bf[np.uint64(o + q)] = 0
-                        continue
-                    for q in range(w0 * k):
-                        bf[np.uint64(o + q)] = 0
-                    src = (((n * C + c) * D + i) * H + j) * W + pw - low
-                    if inner:
-                        for w in range(w0, w1):
-                            for m in range(N):
-                                bf[np.uint64(o + w * N + m)] = af[np.uint64(src + m * CS + w * sw)]
-                    else:
-                        for w in range(w0, w1):
-                            bf[np.uint64(o + w)] = af[np.uint64(src + w * sw)]
-                    for q in range(w1 * k, RW):
-                        bf[np.uint64(o + q)] = 0
+            _pack_block(af, bf, dims, c, p, n, s, lo, plane, L, inner, plane[0] * plane[1])
         if p == P - 1:
-            for q in range(c * L + P * N * S, (c + 1) * L):
+            for q in range(c * L + P * N * (plane[0] * plane[1] * plane[2]), (c + 1) * L):
                 bf[np.uint64(q)] = 0
 
 

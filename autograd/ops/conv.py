@@ -63,6 +63,12 @@ _CHUNK = 1024          # elements of a row per work unit / cache block (weight g
 _FWD_CHUNK = 288       # forward: row elements per work unit (measured best: 192-768)
 _KEEP_PACKED = 1 << 26  # conv inputs up to this many bytes keep their packed copy for dW
 _WIDE_DW_MACS = 10 ** 8  # channel-vectorised dW from this size (its transpose costs below)
+# Batch-outer forwards pack their input inside the kernel, image by image, from this many
+# images and plane size (the image is read back from cache, not memory: strided 3x3 layer
+# -0.5 ms of 19, LeNet conv1 -20 %); on smaller planes the per-(image, channel) calls cost
+# more than that (conv1d 128x32x40: +18 %)
+_FUSE_MIN_N = 8
+_FUSE_MIN_S = 256
 
 
 class _Scratch:
@@ -98,7 +104,13 @@ _scratch = _Scratch()
 
 
 class _Lay:
-    """Geometry of a packed buffer: N images, phase planes ``plane``, outputs ``osp``."""
+    """Geometry of a packed buffer: N images, phase planes ``plane``, outputs ``osp``.
+
+    The forward sweeps R rows of Q outputs (``row_off``: each row's start in a phase block).
+    Batch-inner: one row per output (do, ho), Q = Wo*N, no junk. Batch-outer: one row per
+    (image, do) of Ho lines at the plane's padded width PW, Q = Ho*PW; the PW - Wo junk
+    columns of each line are computed and cropped by the kernel's stores. Gradients of the
+    output (``gpack``, the weight gradient) use one row of N whole planes (g_row_off, gQ)."""
 
     def __init__(self, N, plane, osp, inner):
         self.N, self.plane, self.osp, self.inner = N, plane, osp, inner
@@ -111,10 +123,19 @@ class _Lay:
         if inner:
             self.row_off = ((np.arange(Do) * self.st[0])[:, None]
                             + (np.arange(Ho) * self.st[1])[None, :]).reshape(-1).astype(np.int64)
-            self.Q = Wo * N
+            self.Q = self.pw = self.wo = Wo * N
+            self.g_row_off, self.gQ = self.row_off, self.Q
         else:
-            self.row_off = np.zeros(1, np.int64)
-            self.Q = N * S
+            self.row_off = ((np.arange(N) * S)[:, None]
+                            + (np.arange(Do) * H * W)[None, :]).reshape(-1).astype(np.int64)
+            self.Q, self.pw, self.wo = Ho * W, W, Wo
+            self.oplane = (Do, Ho, W)           # the plane of the (K, R, Q) kernel output
+            self.g_row_off, self.gQ = np.zeros(1, np.int64), N * S
+        R = len(self.row_off)
+        self.plain_orow = np.arange(R, dtype=np.int64) * self.Q
+        So = _prod(osp)
+        self.final_orow = ((np.arange(N) * So)[:, None]                 # times K: see forward
+                           + (np.arange(Do) * Ho * Wo)[None, :]).reshape(-1).astype(np.int64)
 
     def taps(self, ksz, s3, d3):
         """(toff, largest in-plane tap offset) for a kernel ksz with stride s3, dilation d3.
@@ -135,49 +156,82 @@ class _Lay:
             toff.append(ph * self.block + po)
         return np.asarray(toff, np.int64), inner
 
-    def pack(self, a5, lo, s3, slack):
+    def pack(self, a5, lo, s3, slack, fuse=False):
         """a5 (N, C, D, H, W) -> zero-padded channel-major (C, P*N*S + slack); padded index
-        r = u*s + phase (u indexes the phase plane) holds a5 index r - lo."""
+        r = u*s + phase (u indexes the phase plane) holds a5 index r - lo. ``fuse`` and a
+        batch-outer layout with >= _FUSE_MIN_N images: returns (buffer, packing arguments) with
+        the buffer unfilled, for ``forward`` to pack image by image; else (buffer, None)."""
         N, C = a5.shape[:2]
         P = _prod(s3)
         # + one tile width: the forward kernel's last tile reads (never stores) past the row
         size = (C, P * self.block + slack + _K.tile_width(a5.dtype))
         buf = _scratch.take(size, a5.dtype)
-        _K.pack_phases(np.ascontiguousarray(a5), buf, np.array(s3, np.int64),
-                       np.array(lo, np.int64), np.array(self.plane, np.int64), self.inner)
-        return buf
+        src = (np.ascontiguousarray(a5), np.array(s3, np.int64), np.array(lo, np.int64),
+               np.array(self.plane, np.int64))
+        if fuse and not self.inner and N >= _FUSE_MIN_N and _prod(self.plane) >= _FUSE_MIN_S:
+            return buf, src
+        _K.pack_phases(src[0], buf, src[1], src[2], src[3], self.inner)
+        return buf, None
 
     def gpack(self, g5):
-        """Output-shaped g5 (N, K, *osp) -> (K, R, Q) in this layout (zeros in junk)."""
+        """Output-shaped g5 (N, K, *osp) -> (K, R, Q) in the gradient layout (zeros in junk)."""
         if self.inner:
             N, K = g5.shape[:2]
             dst = _scratch.take((K * _prod(self.osp), N), g5.dtype)
             _K.transpose2d(np.ascontiguousarray(g5).reshape(N, -1), dst)
             return dst.reshape(K, -1, self.Q)
         K = g5.shape[1]
-        gb = _scratch.take((K, self.Q), g5.dtype)
+        gb = _scratch.take((K, self.gQ), g5.dtype)
         one = np.ones(3, np.int64)
         _K.pack_phases(np.ascontiguousarray(g5), gb, one, one - 1,
                        np.array(self.plane, np.int64), False)
-        return gb.reshape(K, 1, self.Q)
+        return gb.reshape(K, 1, self.gQ)
 
-    def fwd(self, xb, wf, toff, groups, b=None, out=None):
-        """Kernel output (K, R, Q) = b + conv; b (K,) or None; written into ``out`` if given."""
+    def _sweep(self, xb, wf, toff, groups, b, out, orow, ldk, pw, wo, src=None):
         K = wf.shape[0]
         R = len(self.row_off)
         tw = _K.tile_width(xb.dtype)
         nq = max(_cdiv(self.Q, _FWD_CHUNK), _cdiv(16, groups * R))   # >= 16 units if possible
-        if out is None:
-            out = _scratch.take((K, R, self.Q), xb.dtype)
         b = np.zeros(K, xb.dtype) if b is None else np.ascontiguousarray(b, xb.dtype)
         # The tile prefetches its input streams when consecutive streams rarely share cache
         # lines: taps in several phase planes (far apart), or few taps per channel (1x1, the
         # strided input gradient's phases: a new channel every 1-4 streams). 1 thread: strided
         # dX 57.6 -> 41.2 ms, 1x1 fwd/dX -10 %; 3x3 stride 1 and 5x5: no gain, so no prefetch
         pf = int(toff.size > 0 and (toff.size <= 4 or toff.max() >= self.block))
-        _K.conv_forward(xb, wf, b, toff, self.row_off, out, _cdiv(_cdiv(self.Q, nq), tw) * tw,
-                        pf)
+        if src is None:                 # x already packed (a dummy 1-image source)
+            one = np.ones(3, np.int64)
+            src = (np.zeros((1, 1, 1, 1, 1), xb.dtype), one, one, one)
+        _K.conv_forward(xb, wf, b, toff, self.row_off, self.Q, out, orow, ldk, pw, wo,
+                        _cdiv(_cdiv(self.Q, nq), tw) * tw, pf, *src)
+
+    def fwd(self, xb, wf, toff, groups, b=None, out=None):
+        """Kernel output (K, R, Q) = b + conv, junk columns included; b (K,) or None; written
+        into ``out`` if given."""
+        K = wf.shape[0]
+        R = len(self.row_off)
+        if out is None:
+            out = _scratch.take((K, R, self.Q), xb.dtype)
+        self._sweep(xb, wf, toff, groups, b, out.reshape(-1), self.plain_orow, R * self.Q,
+                    self.Q, self.Q)
         return out
+
+    def forward(self, xb, wf, toff, groups, b=None, src=None):
+        """b + conv as a contiguous (N, K, *osp) array. Batch-outer: the kernel stores each
+        output line cropped, straight into the result (no second pass over the output).
+        ``src``: the packing arguments ``pack(..., fuse=True)`` deferred (packed here)."""
+        K = wf.shape[0]
+        if self.inner or (self.pw < _K.vector_lanes(xb.dtype) and self.Q > self.pw):
+            if src is not None:
+                _K.pack_phases(src[0], xb, src[1], src[2], src[3], self.inner)
+            out = self.fwd(xb, wf, toff, groups, b)
+            y = self.unflat(out)
+            _scratch.give(out, y)
+            return y
+        y = np.empty((self.N, K) + tuple(self.osp), xb.dtype)
+        So = _prod(self.osp)
+        orow = self.final_orow + (self.final_orow // So) * ((K - 1) * So)    # image n: n*K*So
+        self._sweep(xb, wf, toff, groups, b, y.reshape(-1), orow, So, self.pw, self.wo, src)
+        return y
 
     def unflat(self, out):
         """(K, R, Q) kernel output -> contiguous (N, K, *osp) (crops junk positions)."""
@@ -189,7 +243,7 @@ class _Lay:
             return dst.reshape((N, K) + osp)
         y = np.empty((N, K) + osp, out.dtype)
         one = np.ones(3, np.int64)
-        _K.unpack_phases(out.reshape(K, -1), y, one, one - 1, np.array(self.plane, np.int64))
+        _K.unpack_phases(out.reshape(K, -1), y, one, one - 1, np.array(self.oplane, np.int64))
         return y
 
 
@@ -202,7 +256,7 @@ def _layout(N, plane, osp, C):
     return _Lay(N, plane, osp, junk > 1.2 and N > 1 and N * C * _prod(plane) <= (1 << 21))
 
 
-def _fwd_geom(x5, ksz, geo):
+def _fwd_geom(x5, ksz, geo, fuse=False):
     stride, lo, hi, dil, groups = geo
     s3, d3, l3, h3 = _to3(stride, 1), _to3(dil, 1), _to3(lo, 0), _to3(hi, 0)
     Lp = tuple(L + a + b for L, a, b in zip(x5.shape[2:], l3, h3))
@@ -214,7 +268,8 @@ def _fwd_geom(x5, ksz, geo):
                   for p, s, L, a, b, o in zip(Lp, s3, x5.shape[2:], l3, h3, osp))
     lay = _layout(x5.shape[0], plane, osp, x5.shape[1])
     toff, slack = lay.taps(ksz, s3, d3)
-    return lay, lay.pack(x5, l3, s3, slack), toff
+    xb, src = lay.pack(x5, l3, s3, slack, fuse)
+    return lay, xb, toff, src
 
 
 def _conv_fwd(x, w, geo, b=None, packed=None):
@@ -225,16 +280,13 @@ def _conv_fwd(x, w, geo, b=None, packed=None):
     if N == 0:                      # an empty batch (the layouts assume N >= 1)
         return np.zeros((0, K) + _conv_out_sp(x.shape[2:], w.shape[2:], geo), x.dtype)
     x5, w5 = _as5(x), _as5(w)
-    geom = _fwd_geom(x5, w5.shape[2:], geo)
-    lay, xb, toff = geom
+    lay, xb, toff, src = _fwd_geom(x5, w5.shape[2:], geo, fuse=True)
     wf = np.ascontiguousarray(w5).reshape(K, w5.shape[1], -1)
-    out = lay.fwd(xb, wf, toff, geo[4], b)
+    y = lay.forward(xb, wf, toff, geo[4], b, src)
     if packed is not None:
-        packed.append(geom)
+        packed.append((lay, xb, toff))
     else:
         _scratch.give(xb)
-    y = lay.unflat(out)
-    _scratch.give(out, y)
     return y.reshape((N, K) + lay.osp[3 - nd:])
 
 
@@ -246,13 +298,13 @@ def _conv_dw(x, g, wshape, geo, packed=None):
         return np.zeros(wshape, x.dtype)
     x5, g5 = _as5(x), _as5(g)
     K = g.shape[1]
-    lay, xb, toff = packed or _fwd_geom(x5, _to3(wshape[2:], 1), geo)
+    lay, xb, toff = packed or _fwd_geom(x5, _to3(wshape[2:], 1), geo)[:3]
     own = not packed                          # xb is ours to recycle
     Cg = wshape[1]
     Kg = K // groups
     # float32 only (float64 is the gradient-check dtype: one kernel less to compile)
     if x.dtype == np.float32 and not lay.inner and Kg % _K.vector_lanes(x.dtype) == 0 \
-            and lay.Q * K * Cg * len(toff) >= _WIDE_DW_MACS:
+            and lay.gQ * K * Cg * len(toff) >= _WIDE_DW_MACS:
         dw = _conv_dw_wide(xb, g5, toff, lay, groups, Cg)
         if own:
             _scratch.give(xb)
@@ -261,7 +313,7 @@ def _conv_dw(x, g, wshape, geo, packed=None):
     pieces = gb.shape[1] * _cdiv(gb.shape[2], _CHUNK)
     nch = max(1, min(pieces, _cdiv(16, groups)))  # >= 16 units; shapes only, not threads
     part = np.empty((nch, K, Cg, len(toff)), x.dtype)
-    _K.conv_backward_weight(xb, gb, toff, lay.row_off, part, _CHUNK)
+    _K.conv_backward_weight(xb, gb, toff, lay.g_row_off, part, _CHUNK)
     _scratch.give(gb)
     if own:
         _scratch.give(xb)
@@ -317,13 +369,12 @@ def _conv_dx(g, w, xsp, geo, b=None):
                                                l3, _to3(hi, 0)))
         lay = _layout(N, plane, x3, K)
         toff, slack = lay.taps(ksz, one, d3)
-        gb = lay.pack(g5, tuple((k - 1) * d - p for k, d, p in zip(ksz, d3, l3)), one, slack)
+        gb, src = lay.pack(g5, tuple((k - 1) * d - p for k, d, p in zip(ksz, d3, l3)), one,
+                           slack, fuse=True)
         T = _prod(ksz)
         wt = np.ascontiguousarray(w6.reshape(G, Kg, Cg, T)[..., ::-1].transpose(0, 2, 1, 3))
-        out = lay.fwd(gb, wt.reshape(C, Kg, T), toff, G, b)
+        dx = lay.forward(gb, wt.reshape(C, Kg, T), toff, G, b, src)
         _scratch.give(gb)
-        dx = lay.unflat(out)
-        _scratch.give(out, dx)
         return dx.reshape((N, C) + tuple(xsp))
     pm = tuple(((k - 1) * d) // s for k, d, s in zip(ksz, d3, s3))
     hp = tuple(_cdiv(p + L, s) for p, L, s in zip(l3, x3, s3))     # phase-plane extent
@@ -331,7 +382,7 @@ def _conv_dx(g, w, xsp, geo, b=None):
     lay = _layout(N, plane, hp, K)
     sub = tuple(m + 1 for m in pm)
     toff, slack = lay.taps(sub, one, one)
-    gb = lay.pack(g5, pm, one, slack)
+    gb = lay.pack(g5, pm, one, slack)[0]
     # Each input phase a is the forward kernel over g with only the taps e = t*d that have
     # e % s == a (at sub-grid position pm - e // s): no multiply-adds on the other phases' taps
     # (one shared tap grid would be 16 taps per phase for a 3x3 stride-2 kernel, 9 of them real).
@@ -358,7 +409,7 @@ def _conv_dx(g, w, xsp, geo, b=None):
     if not lay.inner:           # interleave the phases and crop the padding in one pass
         dx = np.empty((N, C) + x3, out.dtype)
         _K.unpack_phases(out.reshape(P * C, -1), dx, np.array(s3, np.int64),
-                         np.array(l3, np.int64), np.array(lay.plane, np.int64))
+                         np.array(l3, np.int64), np.array(lay.oplane, np.int64))
         _scratch.give(out)
         return dx.reshape((N, C) + tuple(xsp))
     o = lay.unflat(out)                                                  # (N, P*C, *hp)
