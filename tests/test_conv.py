@@ -207,12 +207,6 @@ def test_kernels_bitwise_identical_for_1_and_2_threads():
             assert a.tobytes() == b.tobytes()
 
 
-def _packed(dt):
-    """conv_forward's packing arguments for an input that is already packed."""
-    one = np.ones(3, np.int64)
-    return np.zeros((1, 1, 1, 1, 1), dt), one, one, one
-
-
 def test_kernel_callable_alone():
     # 1-d conv as a flat sweep on channel-major rows: x (C, L), w (K, Cg, T), out (K, R, Q)
     x = RNG.standard_normal((2, 9)).astype(np.float64)
@@ -223,7 +217,7 @@ def test_kernel_callable_alone():
     xs[:, :9] = x
     b = RNG.standard_normal(3)
     K.conv_forward(xs, w, b, np.arange(3, dtype=np.int64), r0, 7, out.reshape(-1), r0, 7, 7, 7,
-                   K.tile_width(x.dtype), 0, *_packed(x.dtype))
+                   K.tile_width(x.dtype), 0)
     np.testing.assert_allclose(out[:, 0], ref_conv(x[None], w, b, (1,), (0,), (1,), 1)[0])
     part = np.empty((2, 3, 2, 3))
     g = RNG.standard_normal((3, 1, 7))
@@ -249,11 +243,9 @@ def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, se
     b = rng.standard_normal(G * Kg).astype(dt)
     out = np.full((G * Kg, R, Q), np.nan, dt)
     orow = np.arange(R, dtype=np.int64) * Q
-    K.conv_forward(x, w, b, toff, row_off, Q, out.reshape(-1), orow, R * Q, Q, Q, chunk, 0,
-                   *_packed(dt))
+    K.conv_forward(x, w, b, toff, row_off, Q, out.reshape(-1), orow, R * Q, Q, Q, chunk, 0)
     out_pf = np.full_like(out, np.nan)
-    K.conv_forward(x, w, b, toff, row_off, Q, out_pf.reshape(-1), orow, R * Q, Q, Q, chunk, 1,
-                   *_packed(dt))
+    K.conv_forward(x, w, b, toff, row_off, Q, out_pf.reshape(-1), orow, R * Q, Q, Q, chunk, 1)
     assert out_pf.tobytes() == out.tobytes()
     # cropped stores: rows swept at a padded width pw, stored at width wo into (R, K, rows, wo)
     lanes = K.vector_lanes(dt)
@@ -262,8 +254,7 @@ def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, se
     nl = -(-Q // pw)
     crop = np.full((R, G * Kg, nl, wo), np.nan, dt)
     K.conv_forward(x, w, b, toff, row_off, Q, crop.reshape(-1),
-                   np.arange(R, dtype=np.int64) * (G * Kg * nl * wo), nl * wo, pw, wo, chunk, 0,
-                   *_packed(dt))
+                   np.arange(R, dtype=np.int64) * (G * Kg * nl * wo), nl * wo, pw, wo, chunk, 0)
     full = np.full((G * Kg, R, nl * pw), np.nan, dt)
     full[:, :, :Q] = out
     want = full.reshape(G * Kg, R, nl, pw)[..., :wo].transpose(1, 0, 2, 3)
@@ -291,62 +282,20 @@ def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, se
     np.testing.assert_allclose(part.sum(0), dref, rtol=tol, atol=tol * np.abs(dref).max())
 
 
-@settings(max_examples=30, deadline=None)
-@given(N=st.integers(2, 9), C=st.integers(1, 5), Kg=st.integers(1, 10), groups=st.integers(1, 2),
-       nd=st.integers(1, 3), k=st.integers(1, 4), s=st.integers(1, 3), p=st.integers(0, 2),
-       d=st.integers(1, 2), dt=st.sampled_from([np.float32, np.float64]),
-       seed=st.integers(0, 2 ** 16))
-def test_fused_packing_gives_the_same_bits(N, C, Kg, groups, nd, k, s, p, d, dt, seed):
-    """Batch-outer forwards (and stride-1 input gradients) that pack their input inside the
-    kernel, image by image, give exactly the bits of packing first; valid outputs that read
-    the next image's shared padding rows are covered (stride 1, padding > 0)."""
-    from autograd.ops import conv as Cv
-    rng = np.random.default_rng(seed)
-    sp = tuple(int(v) for v in rng.integers(max(1, (k - 1) * d + 1 - 2 * p), 12, nd))
-    x = rng.standard_normal((N, C * groups) + sp).astype(dt)
-    w = rng.standard_normal((Kg * groups, C) + (k,) * nd).astype(dt)
-    b = rng.standard_normal(Kg * groups).astype(dt)
-    geo = ((s,) * nd, (p,) * nd, (p,) * nd, (d,) * nd, groups)
-    y0 = Cv._conv_fwd(x, w, geo, b)
-    g = rng.standard_normal(y0.shape).astype(dt)
-    outs = []
-    old = Cv._FUSE_MIN_N, Cv._FUSE_MIN_S
-    try:
-        for fuse in (False, True):
-            Cv._FUSE_MIN_N, Cv._FUSE_MIN_S = (2, 1) if fuse else (10 ** 9, 10 ** 9)
-            lay, xb, _, src = Cv._fwd_geom(Cv._as5(x), Cv._to3((k,) * nd, 1), geo, fuse=True)
-            Cv._scratch.give(xb)
-            assert (src is not None) == (fuse and not lay.inner)       # the path under test
-            outs.append((Cv._conv_fwd(x, w, geo, b), Cv._conv_dx(g, w, sp, geo)))
-    finally:
-        Cv._FUSE_MIN_N, Cv._FUSE_MIN_S = old
-    for a, c in zip(*outs):
-        assert a.tobytes() == c.tobytes()
-    np.testing.assert_allclose(outs[1][0], ref_conv(x, w, b, (s,) * nd, (p,) * nd, (d,) * nd,
-                                                    groups),
-                               rtol=1e-4 if dt == np.float32 else 1e-10,
-                               atol=1e-3 if dt == np.float32 else 1e-10)
-
-
 def test_tile_kernels_refuse_rows_without_slack():
     x = np.zeros((1, 10), np.float32)
     out = np.empty((1, 1, 10), np.float32)
     with pytest.raises(ValueError, match="too short"):
         K.conv_forward(x, np.ones((1, 1, 1), np.float32), np.zeros(1, np.float32),
                        np.zeros(1, np.int64), np.zeros(1, np.int64), 10, out.reshape(-1),
-                       np.zeros(1, np.int64), 10, 10, 10, 16, 0, *_packed(np.float32))
+                       np.zeros(1, np.int64), 10, 10, 10, 16, 0)
     z = np.zeros(1, np.int64)
     args = (np.zeros((1, 64), np.float32), np.ones((1, 1, 1), np.float32),
             np.zeros(1, np.float32), z, z, 10)
     with pytest.raises(ValueError, match="output buffer too small"):
-        K.conv_forward(*args, np.empty(9, np.float32), z, 10, 10, 10, 16, 0,
-                       *_packed(np.float32))
+        K.conv_forward(*args, np.empty(9, np.float32), z, 10, 10, 10, 16, 0)
     with pytest.raises(ValueError, match="bad output geometry"):       # pw < lanes, Q > pw
-        K.conv_forward(*args, np.empty(64, np.float32), z, 10, 5, 5, 16, 0, *_packed(np.float32))
-    one = np.ones(3, np.int64)
-    with pytest.raises(ValueError, match="fused packing"):      # a source that does not fit x
-        K.conv_forward(*args, np.empty(64, np.float32), z, 10, 10, 10, 16, 0,
-                       np.zeros((2, 1, 1, 1, 40), np.float32), one, one - 1, one * 40)
+        K.conv_forward(*args, np.empty(64, np.float32), z, 10, 5, 5, 16, 0)
 
 
 # ---- errors ----------------------------------------------------------------------------------

@@ -257,15 +257,16 @@ def _tile(typingctx, xf, wt, bt, so, o, b, kc, nrows, ob, q0, nvalid, pf, ldk, p
         mstore = _mstore_fn(builder, vt)
         lane = ir.Constant(ir.VectorType(i64, lanes), list(range(lanes)))
         smin = lambda p_, q_: builder.select(builder.icmp_signed("<", p_, q_), p_, q_)  # noqa
-        rows = [builder.icmp_signed("<", c(i), nrows) for i in range(TILE_K)]
+        # rows i >= nrows (a partial channel block) store nothing: all-off masks, no branches
+        # (a branch per row and vector tripled the kernel's compile time)
+        on = [_splat(builder, builder.icmp_signed("<", c(i), nrows), lanes) for i in range(TILE_K)]
 
         def store(v, dest, mask):
-            """Vector v of every valid channel row at o[ob + i*ldk + dest + lane], masked."""
+            """Vector v of every channel row at o[ob + i*ldk + dest + lane], masked."""
             for i in range(TILE_K):
-                with builder.if_then(rows[i]):
-                    at = builder.add(builder.add(ob, builder.mul(c(i), ldk)), dest)
-                    ptr = builder.bitcast(builder.gep(O.data, [at]), vt.as_pointer())
-                    builder.call(mstore, [res[i * TILE_V + v], ptr, i32(1), mask])
+                at = builder.add(builder.add(ob, builder.mul(c(i), ldk)), dest)
+                ptr = builder.bitcast(builder.gep(O.data, [at]), vt.as_pointer())
+                builder.call(mstore, [res[i * TILE_V + v], ptr, i32(1), builder.and_(mask, on[i])])
 
         for v in range(TILE_V):
             p0 = builder.add(q0, c(v * lanes))               # padded position of lane 0
@@ -287,6 +288,26 @@ def _tile(typingctx, xf, wt, bt, so, o, b, kc, nrows, ob, q0, nvalid, pf, ldk, p
     return sig, codegen
 
 
+@njit(cache=True, no_cfunc_wrapper=True)
+def _imax(a):
+    """max of a non-empty int64 array, serially. In a parallel=True kernel ``a.max()`` (and
+    np.zeros, slice fills: the kernels write plain loops) become parfors, each compiled as its
+    own gufunc: ~0.5-1 s of cold compile apiece, for work that takes microseconds."""
+    m = a[0]
+    for i in range(1, a.shape[0]):
+        m = max(m, a[i])
+    return m
+
+
+@njit(cache=True, no_cfunc_wrapper=True)
+def _imin(a):
+    """min of a non-empty int64 array, serially (see _imax)."""
+    m = a[0]
+    for i in range(1, a.shape[0]):
+        m = min(m, a[i])
+    return m
+
+
 @njit(cache=True, inline="always")
 def _stream_offsets(Cg, L, toff):
     """Flat offset of each reduction stream j = (channel c, tap t) in a (Cg, L) input block:
@@ -301,8 +322,7 @@ def _stream_offsets(Cg, L, toff):
 
 @parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
-def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf,
-                 src, s, lo, plane):
+def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf):
     """Forward sweep of R = len(row_off) rows of Q outputs each:
 
         y[k, r, q] = bias[k] + sum_{c,t} w[k, c, t] * x[grp*Cg + c, row_off[r] + toff[t] + q]
@@ -314,16 +334,7 @@ def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf
     L >= max(row_off) + max(toff) + Q rounded up to tile_width(dtype).
     One parallel unit = (group, row, chunk of the row: ``chunk`` outputs, a multiple of the
     tile width); it sweeps its tiles for every output-channel block of the group. pf != 0:
-    software-prefetch the input streams (for taps spread over several phase planes).
-
-    Fused packing: src (N, C, D, H, W) with N > 1 -> x is first filled as pack_phases(src, x,
-    s, lo, plane, False) would, one image per parallel unit, just before that image's rows
-    (R = N * rows per image) are swept, so the packed image is read back from cache instead
-    of memory. Junk positions may read a neighbouring image's block while another unit packs
-    it: they are never stored. Valid outputs may read the first rows of the next image's
-    block (stride 1: an image's bottom padding is the next one's top padding): the unit packs
-    those rows too, before it sweeps (both units write the same values there). src with
-    N = 1 (a dummy): x is already packed."""
+    software-prefetch the input streams (for taps spread over several phase planes)."""
     C = x.shape[0]
     L = x.shape[1]
     K = w.shape[0]
@@ -334,25 +345,28 @@ def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf
     Kg = K // G
     TW = TILE_V * (_VBYTES // x.itemsize)     # = tile_width(dtype) (not callable in Numba)
     Qp = (Q + TW - 1) // TW * TW
-    if R > 0 and T > 0 and row_off.max() + toff.max() + Qp > L:
+    if R > 0 and T > 0 and _imax(row_off) + _imax(toff) + Qp > L:
         raise ValueError("conv_forward(): input rows too short for the tiles (no slack)")
     if bias.shape[0] != K:
         raise ValueError("conv_forward(): bias must have one value per output channel")
     if orow.shape[0] != R or wo < 1 or wo > pw or (pw < _VBYTES // x.itemsize and Q > pw) \
             or ldk < 0 or chunk < 1:
         raise ValueError("conv_forward(): bad output geometry")
-    if R > 0 and Q > 0 and K > 0 and (orow.min() < 0 or orow.max() + (K - 1) * ldk
+    if R > 0 and Q > 0 and K > 0 and (_imin(orow) < 0 or _imax(orow) + (K - 1) * ldk
                                       + (Q + pw - 1) // pw * wo > out.shape[0]):
         raise ValueError("conv_forward(): output buffer too small")
-    NF = src.shape[0] if src.shape[0] > 1 else 0     # images packed here (0: none)
-    if NF > 0 and (not _check_pack(src, x, s, plane) or R % NF != 0):
-        raise ValueError("conv_forward(): fused packing: bad source or buffer geometry")
     # weights as (group * output-channel block, reduction j = (c, t), TILE_K): a tile reads
     # its TILE_K weights per reduction step from one contiguous block (a row of all output
     # channels per j put each step on its own cache line: twice the L2 traffic on wide layers)
     nkb = (Kg + TILE_K - 1) // TILE_K
-    wt = np.zeros((G * nkb, Cg * T, TILE_K), x.dtype)
-    bt = np.zeros((G * nkb, TILE_K), x.dtype)
+    wf = np.empty(G * nkb * Cg * T * TILE_K, x.dtype)
+    bf = np.empty(G * nkb * TILE_K, x.dtype)
+    for i in range(wf.shape[0]):
+        wf[i] = 0
+    for i in range(bf.shape[0]):
+        bf[i] = 0
+    wt = wf.reshape((G * nkb, Cg * T, TILE_K))
+    bt = bf.reshape((G * nkb, TILE_K))
     for gi in range(G):
         for kk in range(Kg):
             blk = gi * nkb + kk // TILE_K
@@ -363,50 +377,20 @@ def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf
     so = _stream_offsets(Cg, L, toff)
     xf = x.reshape(C * L)
     nq = (Q + chunk - 1) // chunk
-    af = src.reshape(src.size)
-    dims = np.array(src.shape, np.int64)
-    P = s[0] * s[1] * s[2]
-    RI = R // NF if NF > 0 else 1                    # rows per unit when fused (an image's)
-    spill = 0                 # (u, v) rows of the next image that image 0's sweep reads
-    if NF > 0 and T > 0:
-        S = plane[0] * plane[1] * plane[2]
-        inmax = 0
-        for t in range(T):
-            inmax = max(inmax, toff[t] % (NF * S))
-        spill = min(plane[0] * plane[1],
-                    max(0, row_off[RI - 1] + Q + inmax - S + plane[2] - 1) // plane[2])
-    nu = NF if NF > 0 else G * R * nq
-    for u in prange(nu):
-        if NF > 0:          # the unit = image u: pack it, then every group, row and chunk
-            for ci in range(C):
-                for ph in range(P):
-                    _pack_block(af, xf, dims, ci, ph, u, s, lo, plane, L, False,
-                                plane[0] * plane[1])
-                    if u + 1 < NF and spill > 0:
-                        _pack_block(af, xf, dims, ci, ph, u + 1, s, lo, plane, L, False, spill)
-                if u == NF - 1:
-                    for i in range(ci * L + P * NF * (plane[0] * plane[1] * plane[2]),
-                                   (ci + 1) * L):
-                        xf[np.uint64(i)] = 0
-            g0, g1, r0, r1, a0, a1 = 0, G, u * RI, (u + 1) * RI, 0, Q
-        else:               # the unit = (group, row, chunk)
-            g0 = u // (R * nq)
-            rem = u - g0 * (R * nq)
-            r0 = rem // nq
-            a0 = (rem - r0 * nq) * chunk
-            g1, r1, a1 = g0 + 1, r0 + 1, min(Q, a0 + chunk)
-        for grp in range(g0, g1):
-            for r in range(r0, r1):
-                for a in range(a0, a1, chunk):
-                    e = min(a1, a + chunk)
-                    base = grp * Cg * L + row_off[r]
-                    for kb in range(0, Kg, TILE_K):
-                        wb = wt[grp * nkb + kb // TILE_K]
-                        bb = bt[grp * nkb + kb // TILE_K]
-                        ob = orow[r] + (grp * Kg + kb) * ldk
-                        for q in range(a, e, TW):
-                            _tile(xf, wb, bb, so, out, np.uint64(base + q), 0, Kg - kb, ob, q,
-                                  e - q, pf, ldk, pw, wo)
+    for u in prange(G * R * nq):
+        grp = u // (R * nq)
+        rem = u - grp * (R * nq)
+        r = rem // nq
+        a = (rem - r * nq) * chunk
+        e = min(Q, a + chunk)
+        base = grp * Cg * L + row_off[r]
+        for kb in range(0, Kg, TILE_K):
+            wb = wt[grp * nkb + kb // TILE_K]
+            bb = bt[grp * nkb + kb // TILE_K]
+            ob = orow[r] + (grp * Kg + kb) * ldk
+            for q in range(a, e, TW):
+                _tile(xf, wb, bb, so, out, np.uint64(base + q), 0, Kg - kb, ob, q, e - q, pf,
+                      ldk, pw, wo)
 
 
 # Weight-gradient tile: DW_K output channels x DW_J reduction streams, one vector accumulator
@@ -484,7 +468,7 @@ def conv_backward_weight(x, g, toff, row_off, part, chunk):
     G = C // Cg
     Kg = K // G
     JT = Cg * T
-    if R > 0 and T > 0 and row_off.max() + toff.max() + Q > L:
+    if R > 0 and T > 0 and _imax(row_off) + _imax(toff) + Q > L:
         raise ValueError("conv_backward_weight(): input rows too short")
     so = _stream_offsets(Cg, L, toff)
     xf = x.reshape(C * L)
@@ -495,7 +479,9 @@ def conv_backward_weight(x, g, toff, row_off, part, chunk):
         ch = u // G
         grp = u - ch * G
         pw = part[ch].reshape(K, JT)
-        pw[grp * Kg:grp * Kg + Kg] = 0
+        for kk in range(grp * Kg, grp * Kg + Kg):
+            for jj in range(JT):
+                pw[kk, jj] = 0
         acc = np.empty((DW_K, DW_J), x.dtype)
         for pc in range(ch * M // nch, (ch + 1) * M // nch):     # balanced ranges
             r = pc // nq
@@ -613,7 +599,7 @@ def conv_backward_weight_t(x, gt, toff, part, chunk):
     lanes = _VBYTES // x.itemsize
     if JT != Cg * T or gt.shape[1] != G * Kp or Kp % lanes != 0:
         raise ValueError("conv_backward_weight_t(): inconsistent shapes")
-    if T > 0 and M > 0 and toff.max() + M > L:
+    if T > 0 and M > 0 and _imax(toff) + M > L:
         raise ValueError("conv_backward_weight_t(): input rows too short")
     so = _stream_offsets(Cg, L, toff)
     xf = x.reshape(C * L)
@@ -622,7 +608,9 @@ def conv_backward_weight_t(x, gt, toff, part, chunk):
         ch = u // G
         grp = u - ch * G
         pg = part[ch, grp]
-        pg[:] = 0
+        for jj in range(JT):
+            for kk in range(Kp):
+                pg[jj, kk] = 0
         lo = ch * M // nch
         hi = (ch + 1) * M // nch
         for a in range(lo, hi, chunk):
@@ -699,62 +687,6 @@ def transpose2d(src, dst):
                     dst[c, r] = src[r, c]
 
 
-@njit(cache=True, no_cfunc_wrapper=True)
-def _pack_block(af, bf, dims, c, p, n, s, lo, plane, L, inner, nrows):
-    """pack_phases for channel c, phase p of image n (batch-outer; inner: every image, n = 0),
-    its first ``nrows`` (u, v) rows: af, bf the flat source (N, C, D, H, W) = dims and
-    buffer (C, L)."""
-    N, C, D, H, W = dims[0], dims[1], dims[2], dims[3], dims[4]
-    sd, sh, sw = s[0], s[1], s[2]
-    lod, loh, low = lo[0], lo[1], lo[2]
-    PD, PH, PW = plane[0], plane[1], plane[2]
-    S = PD * PH * PW
-    CS = C * D * H * W
-    # One row per (image, u, v) of PW columns (batch-outer) or per (u, v) of PW x N (column,
-    # image) pairs (batch-inner); both layouts written front to back by one loop nest (two nests
-    # doubled the compile time).
-    RW = PW * N if inner else PW
-    k = N if inner else 1                    # elements per column
-    pd = p // (sh * sw)
-    ph = (p // sw) % sh
-    pw = p % sw
-    base = c * L + p * N * S
-    # output columns w whose source w*sw + pw - low lies in [0, W)
-    w0 = min(PW, max(0, -((pw - low) // sw)))
-    w1 = max(w0, min(PW, (W - 1 - pw + low) // sw + 1))
-    for u in range(PD):
-        i = u * sd + pd - lod
-        for v in range(PH):
-            if u * PH + v >= nrows:
-                return
-            j = v * sh + ph - loh
-            o = base + ((n * PD + u) * PH + v) * RW
-            if i < 0 or i >= D or j < 0 or j >= H:
-                for q in range(RW):
-                    bf[np.uint64(o + q)] = 0
-                continue
-            for q in range(w0 * k):
-                bf[np.uint64(o + q)] = 0
-            src = (((n * C + c) * D + i) * H + j) * W + pw - low
-            if inner:
-                for w in range(w0, w1):
-                    for m in range(N):
-                        bf[np.uint64(o + w * N + m)] = af[np.uint64(src + m * CS + w * sw)]
-            else:
-                for w in range(w0, w1):
-                    bf[np.uint64(o + w)] = af[np.uint64(src + w * sw)]
-            for q in range(w1 * k, RW):
-                bf[np.uint64(o + q)] = 0
-
-
-@njit(cache=True, inline="always")
-def _check_pack(a, buf, s, plane):
-    """True when buf (C, L) holds a's channels and every phase block of pack_phases."""
-    P = s[0] * s[1] * s[2]
-    return buf.shape[0] == a.shape[1] and buf.shape[1] >= P * a.shape[0] * (
-        plane[0] * plane[1] * plane[2]) and s.min() >= 1
-
-
 @parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def pack_phases(a, buf, s, lo, plane, inner):
@@ -769,21 +701,57 @@ def pack_phases(a, buf, s, lo, plane, inner):
     (lod, loh, low), (PD, PH, PW) as int64 arrays; lo may be negative (crop). buf: (C, L),
     L >= P*N*S; everything past that is zeroed too (the tiles' slack). One unit = one
     (channel, phase)."""
-    N, C = a.shape[0], a.shape[1]
-    P = s[0] * s[1] * s[2]
+    N, C, D, H, W = a.shape
+    sd, sh, sw = s[0], s[1], s[2]
+    lod, loh, low = lo[0], lo[1], lo[2]
+    PD, PH, PW = plane[0], plane[1], plane[2]
+    P = sd * sh * sw
+    S = PD * PH * PW
     L = buf.shape[1]
-    if not _check_pack(a, buf, s, plane):
+    if buf.shape[0] != C or L < P * N * S:
         raise ValueError("pack_phases(): buffer too small")
-    af = a.reshape(a.size)                   # flat indexing: no per-row view objects; unsigned
+    af = a.reshape(N * C * D * H * W)       # flat indexing: no per-row view objects; unsigned
     bf = buf.reshape(C * L)                  # indices skip the wrap-around check (3x faster)
-    dims = np.array(a.shape, np.int64)
+    CS = C * D * H * W
+    # One row per (image, u, v) of PW columns (batch-outer) or per (u, v) of PW x N (column,
+    # image) pairs (batch-inner); both layouts written front to back by one loop nest (two nests
+    # doubled the compile time).
+    RW = PW * N if inner else PW
+    k = N if inner else 1                    # elements per column
     for unit in prange(C * P):              # (channel, phase); images inside: per-image units
         c = unit // P                        # spent their time in integer divisions
         p = unit % P
+        pd = p // (sh * sw)
+        ph = (p // sw) % sh
+        pw = p % sw
+        base = c * L + p * N * S
+        # output columns w whose source w*sw + pw - low lies in [0, W)
+        w0 = min(PW, max(0, -((pw - low) // sw)))
+        w1 = max(w0, min(PW, (W - 1 - pw + low) // sw + 1))
         for n in range(1 if inner else N):
-            _pack_block(af, bf, dims, c, p, n, s, lo, plane, L, inner, plane[0] * plane[1])
+            for u in range(PD):
+                i = u * sd + pd - lod
+                for v in range(PH):
+                    j = v * sh + ph - loh
+                    o = base + ((n * PD + u) * PH + v) * RW
+                    if i < 0 or i >= D or j < 0 or j >= H:
+                        for q in range(RW):
+                            bf[np.uint64(o + q)] = 0
+                        continue
+                    for q in range(w0 * k):
+                        bf[np.uint64(o + q)] = 0
+                    src = (((n * C + c) * D + i) * H + j) * W + pw - low
+                    if inner:
+                        for w in range(w0, w1):
+                            for m in range(N):
+                                bf[np.uint64(o + w * N + m)] = af[np.uint64(src + m * CS + w * sw)]
+                    else:
+                        for w in range(w0, w1):
+                            bf[np.uint64(o + w)] = af[np.uint64(src + w * sw)]
+                    for q in range(w1 * k, RW):
+                        bf[np.uint64(o + q)] = 0
         if p == P - 1:
-            for q in range(c * L + P * N * (plane[0] * plane[1] * plane[2]), (c + 1) * L):
+            for q in range(c * L + P * N * S, (c + 1) * L):
                 bf[np.uint64(q)] = 0
 
 

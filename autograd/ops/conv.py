@@ -63,12 +63,6 @@ _CHUNK = 1024          # elements of a row per work unit / cache block (weight g
 _FWD_CHUNK = 288       # forward: row elements per work unit (measured best: 192-768)
 _KEEP_PACKED = 1 << 26  # conv inputs up to this many bytes keep their packed copy for dW
 _WIDE_DW_MACS = 10 ** 8  # channel-vectorised dW from this size (its transpose costs below)
-# Batch-outer forwards pack their input inside the kernel, image by image, from this many
-# images and plane size (the image is read back from cache, not memory: strided 3x3 layer
-# -0.5 ms of 19, LeNet conv1 -20 %); on smaller planes the per-(image, channel) calls cost
-# more than that (conv1d 128x32x40: +18 %)
-_FUSE_MIN_N = 8
-_FUSE_MIN_S = 256
 
 
 class _Scratch:
@@ -156,22 +150,16 @@ class _Lay:
             toff.append(ph * self.block + po)
         return np.asarray(toff, np.int64), inner
 
-    def pack(self, a5, lo, s3, slack, fuse=False):
+    def pack(self, a5, lo, s3, slack):
         """a5 (N, C, D, H, W) -> zero-padded channel-major (C, P*N*S + slack); padded index
-        r = u*s + phase (u indexes the phase plane) holds a5 index r - lo. ``fuse`` and a
-        batch-outer layout with >= _FUSE_MIN_N images: returns (buffer, packing arguments) with
-        the buffer unfilled, for ``forward`` to pack image by image; else (buffer, None)."""
-        N, C = a5.shape[:2]
+        r = u*s + phase (u indexes the phase plane) holds a5 index r - lo."""
+        C = a5.shape[1]
         P = _prod(s3)
         # + one tile width: the forward kernel's last tile reads (never stores) past the row
-        size = (C, P * self.block + slack + _K.tile_width(a5.dtype))
-        buf = _scratch.take(size, a5.dtype)
-        src = (np.ascontiguousarray(a5), np.array(s3, np.int64), np.array(lo, np.int64),
-               np.array(self.plane, np.int64))
-        if fuse and not self.inner and N >= _FUSE_MIN_N and _prod(self.plane) >= _FUSE_MIN_S:
-            return buf, src
-        _K.pack_phases(src[0], buf, src[1], src[2], src[3], self.inner)
-        return buf, None
+        buf = _scratch.take((C, P * self.block + slack + _K.tile_width(a5.dtype)), a5.dtype)
+        _K.pack_phases(np.ascontiguousarray(a5), buf, np.array(s3, np.int64),
+                       np.array(lo, np.int64), np.array(self.plane, np.int64), self.inner)
+        return buf
 
     def gpack(self, g5):
         """Output-shaped g5 (N, K, *osp) -> (K, R, Q) in the gradient layout (zeros in junk)."""
@@ -187,7 +175,7 @@ class _Lay:
                        np.array(self.plane, np.int64), False)
         return gb.reshape(K, 1, self.gQ)
 
-    def _sweep(self, xb, wf, toff, groups, b, out, orow, ldk, pw, wo, src=None):
+    def _sweep(self, xb, wf, toff, groups, b, out, orow, ldk, pw, wo):
         K = wf.shape[0]
         R = len(self.row_off)
         tw = _K.tile_width(xb.dtype)
@@ -198,11 +186,8 @@ class _Lay:
         # strided input gradient's phases: a new channel every 1-4 streams). 1 thread: strided
         # dX 57.6 -> 41.2 ms, 1x1 fwd/dX -10 %; 3x3 stride 1 and 5x5: no gain, so no prefetch
         pf = int(toff.size > 0 and (toff.size <= 4 or toff.max() >= self.block))
-        if src is None:                 # x already packed (a dummy 1-image source)
-            one = np.ones(3, np.int64)
-            src = (np.zeros((1, 1, 1, 1, 1), xb.dtype), one, one, one)
         _K.conv_forward(xb, wf, b, toff, self.row_off, self.Q, out, orow, ldk, pw, wo,
-                        _cdiv(_cdiv(self.Q, nq), tw) * tw, pf, *src)
+                        _cdiv(_cdiv(self.Q, nq), tw) * tw, pf)
 
     def fwd(self, xb, wf, toff, groups, b=None, out=None):
         """Kernel output (K, R, Q) = b + conv, junk columns included; b (K,) or None; written
@@ -215,14 +200,11 @@ class _Lay:
                     self.Q, self.Q)
         return out
 
-    def forward(self, xb, wf, toff, groups, b=None, src=None):
+    def forward(self, xb, wf, toff, groups, b=None):
         """b + conv as a contiguous (N, K, *osp) array. Batch-outer: the kernel stores each
-        output line cropped, straight into the result (no second pass over the output).
-        ``src``: the packing arguments ``pack(..., fuse=True)`` deferred (packed here)."""
+        output line cropped, straight into the result (no second pass over the output)."""
         K = wf.shape[0]
         if self.inner or (self.pw < _K.vector_lanes(xb.dtype) and self.Q > self.pw):
-            if src is not None:
-                _K.pack_phases(src[0], xb, src[1], src[2], src[3], self.inner)
             out = self.fwd(xb, wf, toff, groups, b)
             y = self.unflat(out)
             _scratch.give(out, y)
@@ -230,7 +212,7 @@ class _Lay:
         y = np.empty((self.N, K) + tuple(self.osp), xb.dtype)
         So = _prod(self.osp)
         orow = self.final_orow + (self.final_orow // So) * ((K - 1) * So)    # image n: n*K*So
-        self._sweep(xb, wf, toff, groups, b, y.reshape(-1), orow, So, self.pw, self.wo, src)
+        self._sweep(xb, wf, toff, groups, b, y.reshape(-1), orow, So, self.pw, self.wo)
         return y
 
     def unflat(self, out):
@@ -256,7 +238,7 @@ def _layout(N, plane, osp, C):
     return _Lay(N, plane, osp, junk > 1.2 and N > 1 and N * C * _prod(plane) <= (1 << 21))
 
 
-def _fwd_geom(x5, ksz, geo, fuse=False):
+def _fwd_geom(x5, ksz, geo):
     stride, lo, hi, dil, groups = geo
     s3, d3, l3, h3 = _to3(stride, 1), _to3(dil, 1), _to3(lo, 0), _to3(hi, 0)
     Lp = tuple(L + a + b for L, a, b in zip(x5.shape[2:], l3, h3))
@@ -268,8 +250,7 @@ def _fwd_geom(x5, ksz, geo, fuse=False):
                   for p, s, L, a, b, o in zip(Lp, s3, x5.shape[2:], l3, h3, osp))
     lay = _layout(x5.shape[0], plane, osp, x5.shape[1])
     toff, slack = lay.taps(ksz, s3, d3)
-    xb, src = lay.pack(x5, l3, s3, slack, fuse)
-    return lay, xb, toff, src
+    return lay, lay.pack(x5, l3, s3, slack), toff
 
 
 def _conv_fwd(x, w, geo, b=None, packed=None):
@@ -280,9 +261,9 @@ def _conv_fwd(x, w, geo, b=None, packed=None):
     if N == 0:                      # an empty batch (the layouts assume N >= 1)
         return np.zeros((0, K) + _conv_out_sp(x.shape[2:], w.shape[2:], geo), x.dtype)
     x5, w5 = _as5(x), _as5(w)
-    lay, xb, toff, src = _fwd_geom(x5, w5.shape[2:], geo, fuse=True)
+    lay, xb, toff = _fwd_geom(x5, w5.shape[2:], geo)
     wf = np.ascontiguousarray(w5).reshape(K, w5.shape[1], -1)
-    y = lay.forward(xb, wf, toff, geo[4], b, src)
+    y = lay.forward(xb, wf, toff, geo[4], b)
     if packed is not None:
         packed.append((lay, xb, toff))
     else:
@@ -298,7 +279,7 @@ def _conv_dw(x, g, wshape, geo, packed=None):
         return np.zeros(wshape, x.dtype)
     x5, g5 = _as5(x), _as5(g)
     K = g.shape[1]
-    lay, xb, toff = packed or _fwd_geom(x5, _to3(wshape[2:], 1), geo)[:3]
+    lay, xb, toff = packed or _fwd_geom(x5, _to3(wshape[2:], 1), geo)
     own = not packed                          # xb is ours to recycle
     Cg = wshape[1]
     Kg = K // groups
@@ -369,11 +350,10 @@ def _conv_dx(g, w, xsp, geo, b=None):
                                                l3, _to3(hi, 0)))
         lay = _layout(N, plane, x3, K)
         toff, slack = lay.taps(ksz, one, d3)
-        gb, src = lay.pack(g5, tuple((k - 1) * d - p for k, d, p in zip(ksz, d3, l3)), one,
-                           slack, fuse=True)
+        gb = lay.pack(g5, tuple((k - 1) * d - p for k, d, p in zip(ksz, d3, l3)), one, slack)
         T = _prod(ksz)
         wt = np.ascontiguousarray(w6.reshape(G, Kg, Cg, T)[..., ::-1].transpose(0, 2, 1, 3))
-        dx = lay.forward(gb, wt.reshape(C, Kg, T), toff, G, b, src)
+        dx = lay.forward(gb, wt.reshape(C, Kg, T), toff, G, b)
         _scratch.give(gb)
         return dx.reshape((N, C) + tuple(xsp))
     pm = tuple(((k - 1) * d) // s for k, d, s in zip(ksz, d3, s3))
@@ -382,7 +362,7 @@ def _conv_dx(g, w, xsp, geo, b=None):
     lay = _layout(N, plane, hp, K)
     sub = tuple(m + 1 for m in pm)
     toff, slack = lay.taps(sub, one, one)
-    gb = lay.pack(g5, pm, one, slack)[0]
+    gb = lay.pack(g5, pm, one, slack)
     # Each input phase a is the forward kernel over g with only the taps e = t*d that have
     # e % s == a (at sub-grid position pm - e // s): no multiply-adds on the other phases' taps
     # (one shared tap grid would be 16 taps per phase for a 3x3 stride-2 kernel, 9 of them real).
