@@ -128,6 +128,23 @@ def test_conv_transpose_forward_matches_reference(case, dt, bias):
     np.testing.assert_allclose(y.numpy(), ref, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_conv_transpose_stride1_output_padding_reads_no_neighbour(nd, dt):
+    """Stride 1, padding and an output_padding (< dilation): the positions only the output
+    padding adds must read zeros, not the next image's or row's values (the stride-1 path
+    shares zero padding between rows, and its tail must grow by output_padding)."""
+    rng = np.random.default_rng(nd)
+    sp = (5, 4, 3)[:nd]
+    x = rng.standard_normal((3, 2) + sp).astype(dt)
+    w = rng.standard_normal((2, 3) + (2,) * nd).astype(dt)
+    for pad, opad, dil in [(1, 1, 2), (2, 2, 3), (1, 1, 3)]:
+        y = getattr(F, f"conv_transpose{nd}d")(T(x), T(w), None, 1, pad, opad, 1, dil)
+        ref = ref_conv_t(x, w, None, (1,) * nd, (pad,) * nd, (opad,) * nd, (dil,) * nd, 1)
+        tol = 1e-4 if dt == np.float32 else 1e-11
+        np.testing.assert_allclose(y.numpy(), ref, rtol=tol, atol=tol)
+
+
 GRAD_CASES = [
     # nd, N, C, K, sp, k, stride, pad, dil, groups
     (1, 2, 2, 3, (6,), (3,), 1, 1, 1, 1),

@@ -13,7 +13,9 @@ flat stride-1 sweeps as well, with no wasted multiply-adds.
 * ``w``: (K, Cg, T) weights, taps flattened; Cg = C / groups.
 * ``toff``: (T,) int64 offset of each tap in a flat input row.
 * ``out`` / ``g``: (K, M) channel-major flat output; junk positions (between rows / images)
-  are cropped by the caller (forward) or are zeros (``g`` of the weight gradient).
+  are cropped (the forward stores each swept line cropped to the output width, straight into
+  the (N, K, ...) result when the batch is outermost) or are zeros (``g`` of the weight
+  gradient).
 
     out[k, q] = b[k] + sum_{c, t} w[k, c, t] * x[grp*Cg + c, q + toff[t]],   grp = k // (K / groups)
 

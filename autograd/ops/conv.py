@@ -344,10 +344,14 @@ def _conv_dx(g, w, xsp, geo, b=None):
     one = (1, 1, 1)
     if s3 == one:
         # g at buffer index (k-1)*d - p + o; correlate with the flipped kernel. Rows share
-        # their zero padding as in the forward when neither side crops g
+        # their zero padding as in the forward when neither side crops g. q = the high padding
+        # of a conv from L to o positions: hi less a transposed conv's output_padding (whose
+        # extra positions read zeros, so a row's zero tail must be output_padding longer)
+        e3 = tuple((k - 1) * d for k, d in zip(ksz, d3))
         plane = tuple(o + max(e - p, e - q, L - o) if e >= max(p, q) else L + e
-                      for L, o, e, p, q in zip(x3, osp, ((k - 1) * d for k, d in zip(ksz, d3)),
-                                               l3, _to3(hi, 0)))
+                      for L, o, e, p, q in zip(x3, osp, e3, l3,
+                                               (o + e - p - L for L, o, e, p in
+                                                zip(x3, osp, e3, l3))))
         lay = _layout(N, plane, x3, K)
         toff, slack = lay.taps(ksz, one, d3)
         gb = lay.pack(g5, tuple((k - 1) * d - p for k, d, p in zip(ksz, d3, l3)), one, slack)
