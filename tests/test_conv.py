@@ -384,6 +384,19 @@ def test_pad_constant_value_and_negative():
     assert F.pad(T(a.astype(np.float32)), (1, 1)).dtype == np.float32
 
 
+def test_circular_pad_of_empty_dims():
+    # as torch: an empty unpadded dim (or an empty padded one with zero pads) gives an empty
+    # result; a non-zero pad of an empty dim wraps around more than once
+    for shape, pad, want in [((2, 0, 3), (3, 2), (2, 0, 8)), ((0, 4, 5), (0, 3, 3, 3), (0, 10, 8)),
+                             ((1, 0), (0, 0), (1, 0)), ((2, 0, 3), (-1, 2), (2, 0, 4)),
+                             ((1, 2, 0, 3), (1, 1, 0, 0), (1, 2, 0, 5))]:
+        y = F.pad(T(np.zeros(shape), True), pad, mode="circular")
+        assert y.shape == want
+        y.sum().backward()
+    with pytest.raises(RuntimeError, match="wraps around more than once"):
+        F.pad(T(np.zeros((1, 2, 0, 3))), (1, 1, 1, 1), mode="circular")
+
+
 def test_unfold_fold_gradcheck():
     x = T(RNG.standard_normal((1, 2, 5, 4)), True)
     f = lambda x: F.unfold(x, (2, 3), dilation=(1, 1), padding=1, stride=(2, 1))  # noqa: E731

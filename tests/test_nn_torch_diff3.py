@@ -124,6 +124,15 @@ def test_interpolate_errors_like_torch(shape, kw):
     _raises_like_torch(F.interpolate, TF.interpolate, R.standard_normal(shape), **kw)
 
 
+@pytest.mark.parametrize("size", [True, "2", 2.0, (2.0, 3)], ids=str)
+def test_interpolate_size_must_be_ints(size):
+    x = R.standard_normal((1, 1, 3, 3))
+    with pytest.raises(TypeError):          # torch's message is its argument parser's
+        TF.interpolate(torch.from_numpy(x), size=size)
+    with pytest.raises(TypeError, match="size must be an int or a tuple of ints"):
+        F.interpolate(autograd.tensor(x), size=size)
+
+
 def test_deprecated_upsample_functions_warn_and_match():
     x = R.standard_normal((1, 2, 3, 4))
     for fo, ft, kw in [(F.upsample, TF.upsample, dict(scale_factor=2, mode="bilinear")),

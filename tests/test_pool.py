@@ -290,6 +290,10 @@ def test_unpool_errors_and_roundtrip():
         F.max_unpool2d(out, idx, 2, output_size=(7, 7))
     with pytest.raises(RuntimeError, match="invalid max index"):
         F.max_unpool2d(out, idx + 100, 2)
+    y, i = autograd.ones(1, 1, 1, 2, 1), autograd.zeros(1, 1, 1, 2, 1, dtype=autograd.int64)
+    for k, s in [((1, 3, 0), None), (2, (1, 0, 1))]:       # torch checks strides in 3-d only
+        with pytest.raises(RuntimeError, match=r"max_unpool3d\(\): strides should be greater"):
+            F.max_unpool3d(y, i, k, s)
 
 
 def test_modules_attributes_and_repr():

@@ -51,7 +51,7 @@ def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
             f"{shape} in mode {mode!r}: it takes 2 values for a 2-D or 3-D input, 4 for 3-D "
             "or 4-D, 6 for 4-D or 5-D")
     first = 1 if len(shape) == k + 2 else 0          # only a batch dim may be empty
-    if any(s == 0 for s in shape[first:]):
+    if mode != "circular" and any(s == 0 for s in shape[first:]):
         raise RuntimeError(f"pad(): mode {mode!r} expects non-empty dims (except a batch dim), "
                            f"but got input of shape {shape}")
     for i in range(k):
@@ -67,6 +67,8 @@ def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
             raise RuntimeError(f"pad(): input (size {n} at dimension {ax}) is too small for "
                                f"padding ({lo}, {hi}) in mode {mode!r}: calculated output "
                                f"size {n + lo + hi}")
+    if mode == "circular" and 0 in shape and not any(p < 0 for p in pad):
+        return _C.pad(input, pad)           # torch: an empty result (nothing to wrap)
     if mode == "circular" and any(p < 0 for p in pad):
         # torch wraps around the cropped input: crop, then pad the cropped extent
         input = _C.pad(input, tuple(min(int(p), 0) for p in pad))

@@ -393,6 +393,9 @@ def _max_unpool(fn, nsp, input, indices, kernel_size, stride, padding, output_si
     k = _ntuple(fn, "kernel_size", _hashable(kernel_size), nsp)
     s = k if stride is None else _ntuple(fn, "stride", _hashable(stride), nsp)
     p = _ntuple(fn, "padding", _hashable(padding), nsp)
+    if nsp == 3 and any(v <= 0 for v in s):      # torch checks this for 3-d only
+        raise RuntimeError(f"{fn}(): strides should be greater than zero, but got stride: "
+                           f"{tuple(s)}")
     out_sp = _unpool_size(fn, shape, nsp, k, s, p, output_size)
     if any(o < 0 for o in out_sp):
         raise RuntimeError(f"{fn}(): output size {tuple(out_sp)} must be non-negative (input "

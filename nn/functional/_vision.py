@@ -139,7 +139,12 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", alig
     if size is not None:
         if recompute_scale_factor:
             raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
-        out_sp = [int(s) for s in _spatial_arg("size", size, in_sp)]
+        out_sp = _spatial_arg("size", size, in_sp)
+        for v in out_sp:
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+                raise TypeError(f"interpolate(): size must be an int or a tuple of ints, but "
+                                f"got {size!r}")
+        out_sp = [int(v) for v in out_sp]
         scales = [None] * nsp
     else:
         scales = [float(s) for s in _spatial_arg("scale_factor", scale_factor, in_sp)]
