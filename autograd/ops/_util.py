@@ -27,9 +27,14 @@ def wrap_dim(dim: int, ndim: int, op: str) -> int:
 
 
 def wrap_dims(dim, ndim: int, op: str) -> tuple:
-    """dim=None -> all dims; int or sequence -> sorted tuple of non-negative dims."""
+    """dim=None -> all dims; int or sequence -> sorted tuple of non-negative dims. A 0-d
+    tensor takes dim 0 / -1 (as torch) and reduces over nothing: ()."""
     if dim is None:
         return tuple(range(ndim))
+    if ndim == 0:
+        for d in (dim if isinstance(dim, (list, tuple)) else (dim,)):
+            wrap_dim(d, ndim, op)
+        return ()
     if isinstance(dim, (list, tuple)):
         if len(dim) == 0:
             return tuple(range(ndim))

@@ -276,6 +276,8 @@ def _pad_to(g, shape):
 def gather(input, dim, index, *, sparse_grad=False):
     x = U.as_tensor_arg(input)
     d, idx = _check_index("gather", x, dim, index)
+    if x.ndim == 0:                     # torch: a 0-d input (and a 0-d or 1-element index)
+        return Gather.apply(x.reshape(1), 0, idx.reshape(-1)).reshape(idx.shape)
     for i in range(x.ndim):
         if i != d and idx.shape[i] > x.shape[i]:
             raise RuntimeError(f"gather(): Size does not match at dimension {i} expected index "
@@ -288,6 +290,24 @@ def take_along_dim(input, indices, dim=None):
     if dim is None:
         from .movement import reshape
         return gather(reshape(input, (-1,)), 0, reshape(indices, (-1,)))
+    # torch broadcasts input and indices against each other in every dim but ``dim``
+    x, idx = U.as_tensor_arg(input), U.as_tensor_arg(indices)
+    if x.ndim == idx.ndim and x.ndim > 0:
+        d = U.wrap_dim(dim, x.ndim, "take_along_dim")
+        try:
+            b = list(np.broadcast_shapes(x.shape[:d] + (1,) + x.shape[d + 1:],
+                                         idx.shape[:d] + (1,) + idx.shape[d + 1:]))
+        except ValueError:
+            raise RuntimeError(f"take_along_dim(): input {U.shape_str(x.shape)} and indices "
+                               f"{U.shape_str(idx.shape)} do not broadcast apart from dim "
+                               f"{d}") from None
+        xs, js = list(b), list(b)
+        xs[d], js[d] = x.shape[d], idx.shape[d]
+        if tuple(xs) != tuple(x.shape):
+            x = x.expand(*xs)
+        if tuple(js) != tuple(idx.shape):
+            idx = idx.expand(*js)
+        return gather(x, d, idx)
     return gather(input, dim, indices)
 
 
@@ -305,6 +325,9 @@ def scatter_add(input, dim, index, src):
     x = U.as_tensor_arg(input)
     d, idx = _check_index("scatter_add", x, dim, index)
     src = U.cast(U.as_tensor_arg(src), x._data.dtype)
+    if x.ndim == 0:
+        return scatter_add(x.reshape(1), 0, Tensor._make(idx.reshape(-1)), src.reshape(-1)[:idx.size]
+                           ).reshape(())
     _scatter_check("scatter_add", x, d, idx, src)
     return ScatterAdd.apply(x, d, idx, src)
 
@@ -314,6 +337,11 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     if src is None:
         src = value
     d, idx = _check_index("scatter", x, dim, index)
+    if x.ndim == 0:
+        if isinstance(src, Tensor):
+            src = src.reshape(-1)[:idx.size]
+        return scatter(x.reshape(1), 0, Tensor._make(idx.reshape(-1)), src,
+                       reduce=reduce).reshape(())
     if reduce == "add":
         return scatter_add(x, d, index, src if isinstance(src, Tensor)
                            else Tensor._make(np.full(idx.shape, src, x._data.dtype)))

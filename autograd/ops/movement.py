@@ -206,6 +206,8 @@ def movedim(input, source, destination):
     nd = x.ndim
     src = [U.wrap_dim(s, nd, "movedim") for s in src]
     dst = [U.wrap_dim(d, nd, "movedim") for d in dst]
+    if nd == 0:                         # torch: dim 0 / -1 of a 0-d tensor is itself
+        return permute(x, ())
     order = [d for d in range(nd) if d not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -451,7 +453,7 @@ def flip(input, dims):
     if isinstance(dims, int):
         dims = (dims,)
     dims = tuple(U.wrap_dim(d, x.ndim, "flip") for d in dims)
-    return Flip.apply(x, dims)
+    return Flip.apply(x, dims if x.ndim else ())
 
 
 def fliplr(input):

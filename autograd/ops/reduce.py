@@ -141,6 +141,10 @@ class AMax(_Prim):
         return gb * maskf / count, None, None, None, None
 
 
+class Median(AMax):
+    """median() without dim: amax over the elements equal to the median (its grad_fn name)."""
+
+
 class LogSumExp(_Prim):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -357,6 +361,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
         x = to_dtype(x, _INT64)
     if dim is not None:
         dim = U.wrap_dim(dim, x.ndim, "prod")
+        if x.ndim == 0:                 # torch: a 0-d tensor takes dim 0 / -1
+            dim = None
     return Prod.apply(x, dim, bool(keepdim))
 
 
@@ -511,7 +517,10 @@ def cumsum(input, dim, *, dtype=None):
         x = to_dtype(x, _dt.to_numpy_dtype(dtype))
     elif x._data.dtype.kind in "biu":
         x = to_dtype(x, _INT64)
-    return Cumsum.apply(x, U.wrap_dim(dim, x.ndim, "cumsum"))
+    d = U.wrap_dim(dim, x.ndim, "cumsum")
+    if x.ndim == 0:
+        return Cumsum.apply(x.reshape(1), 0).reshape(())
+    return Cumsum.apply(x, d)
 
 
 def _float_only(x, op):
@@ -722,7 +731,14 @@ def _median(input, dim, keepdim, ignore_nan, name, rtype):
     else:                                   # a NaN in the row is the median (the first NaN)
         rank = lambda n, nan: np.where(nan > 0, n - nan, (n - 1) // 2)  # noqa: E731
     if dim is None:
-        return _pick_sorted(x.reshape(-1), 0, rank, False, rtype).values
+        v = _pick_sorted(x.reshape(-1), 0, rank, False, rtype).values
+        if not x.requires_grad:
+            return v
+        # torch: the gradient is shared evenly by every element equal to the median (NaNs:
+        # every NaN), as amax's; amax of exactly those elements gives that
+        a, m = x._data, v._data
+        tie = (a == m) | (np.isnan(a) & np.isnan(m)) if a.dtype.kind == "f" else a == m
+        return Median.apply(x[Tensor._make(tie)], (0,), False, True, True)
     xx, d = _dim0(x, dim, name)
     r = _pick_sorted(xx, d, rank, keepdim, rtype)
     return rtype(r.values.reshape(()), r.indices.reshape(())) if x.ndim == 0 else r
@@ -766,7 +782,7 @@ def mode(input, dim=-1, keepdim=False):
         vals, it = vals.squeeze(d), it.squeeze(d)
     if x.ndim == 0:
         vals, it = vals.reshape(()), it.reshape(())
-    return return_types_mode(vals, Tensor._make(np.ascontiguousarray(it)))
+    return return_types_mode(vals, Tensor._make(np.array(it, np.int64)))   # 0-d stays 0-d
 
 
 def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name):

@@ -1,0 +1,76 @@
+"""Edge cases found by differential fuzzing against torch: 0-d tensors taking dim 0 / -1,
+median's tie gradient, take_along_dim's broadcasting, mode's index shape. The expected values
+are torch's semantics written out (no torch needed)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd
+
+
+ZERO_D_OPS = {
+    "sum": lambda x: x.sum(0), "sum_keep": lambda x: x.sum(-1, keepdim=True),
+    "sum_tuple": lambda x: x.sum((0,)), "mean": lambda x: x.mean(0),
+    "amax": lambda x: x.amax(0), "logsumexp": lambda x: x.logsumexp(0),
+    "norm": lambda x: x.norm(dim=0), "prod": lambda x: x.prod(0),
+    "cumsum": lambda x: x.cumsum(0), "topk": lambda x: x.topk(1).values,
+    "flip": lambda x: x.flip(0), "gather": lambda x: x.gather(0, autograd.tensor(0)),
+    "movedim": lambda x: autograd.movedim(x, 0, 0), "median": lambda x: x.median(0).values,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D_OPS))
+def test_zero_dim_tensor_takes_dim_zero(name):
+    x = autograd.tensor(1.5, requires_grad=True)
+    y = ZERO_D_OPS[name](x)
+    assert y.shape == () and float(y) == 1.5
+    y.backward()
+    assert float(x.grad) == 1.0
+
+
+def test_zero_dim_scatter_and_reductions_of_bools():
+    x = autograd.tensor(1.5, requires_grad=True)
+    y = x.scatter(0, autograd.tensor(0), 5.0)
+    assert y.shape == () and float(y) == 5.0
+    y.backward()
+    assert float(x.grad) == 0.0
+    b = autograd.tensor(True)
+    assert b.any(0).shape == () and bool(b.all(-1))
+    assert int(autograd.count_nonzero(b, 0)) == 1
+    assert np.isnan(float(autograd.tensor(2.0).var(0)))     # one element, correction 1
+    with pytest.raises(IndexError):
+        autograd.tensor(1.0).sum(1)
+
+
+def test_median_without_dim_shares_the_gradient_among_ties():
+    x = autograd.tensor([2.0, 2.0, 1.0, 3.0], requires_grad=True)
+    m = x.median()
+    assert float(m) == 2.0 and "MedianBackward0" in repr(m)
+    m.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.5, 0.5, 0, 0])
+    x = autograd.tensor([2.0, np.nan, 1.0, np.nan], requires_grad=True)
+    m = x.median()
+    m.backward()
+    assert np.isnan(float(m))
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0.5, 0, 0.5])
+    x = autograd.tensor([[4.0, 1.0], [4.0, 9.0], [0.0, 4.0]], requires_grad=True)
+    x.nanmedian().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[1 / 3, 0], [1 / 3, 0], [0, 1 / 3]])
+
+
+def test_take_along_dim_broadcasts_other_dims():
+    x = autograd.arange(8.0).reshape(2, 2, 2).requires_grad_()
+    idx = autograd.tensor([[[1], [0]]])
+    y = autograd.take_along_dim(x, idx, 0)
+    assert y.shape == (1, 2, 2)
+    np.testing.assert_array_equal(y.detach().numpy(), [[[4, 5], [2, 3]]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[[0, 0], [1, 1]], [[1, 1], [0, 0]]])
+    with pytest.raises(RuntimeError, match="do not broadcast"):
+        autograd.take_along_dim(autograd.zeros(2, 3), autograd.zeros(2, 2, dtype=autograd.int64), 0)
+
+
+def test_mode_indices_of_a_vector_are_zero_dim():
+    r = autograd.mode(autograd.tensor([1.0, 1.0, 2.0]))
+    assert r.values.shape == () and r.indices.shape == () and int(r.indices) == 1
