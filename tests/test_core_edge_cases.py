@@ -74,3 +74,59 @@ def test_take_along_dim_broadcasts_other_dims():
 def test_mode_indices_of_a_vector_are_zero_dim():
     r = autograd.mode(autograd.tensor([1.0, 1.0, 2.0]))
     assert r.values.shape == () and r.indices.shape == () and int(r.indices) == 1
+
+
+def test_inplace_view_ops_rewire_the_graph():
+    x = autograd.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    y = x * 1
+    y.unsqueeze_(0)
+    assert y.shape == (1, 1, 3)
+    (y * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[2, 2, 2]])
+    x.grad = None
+    y = (x * 1).expand(2, 3)
+    y.t_()
+    (y * autograd.arange(6.0).reshape(3, 2)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[1, 5, 9]])
+    x.grad = None
+    y = x * 1
+    y.squeeze_()
+    y.transpose_(0, 0)
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[2, 4, 6]])
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x.unsqueeze_(0)
+    with autograd.no_grad():
+        x.unsqueeze_(0)
+    assert x.shape == (1, 1, 3)
+
+
+def test_rounding_divisions_and_remainder_gradients():
+    a = autograd.tensor([1.0, 1.0], requires_grad=True)
+    b = autograd.tensor([0.0, 2.0], requires_grad=True)
+    for mode in ("trunc", "floor"):
+        a.grad = b.grad = None
+        y = autograd.div(a, b, rounding_mode=mode)
+        assert y.requires_grad
+        y.sum().backward()                  # zero gradients, also where b == 0 (torch)
+        assert not a.grad.numpy().any() and not np.isnan(b.grad.numpy()).any()
+    with pytest.raises(RuntimeError, match="derivative for floor_divide"):
+        (a // 2).sum().backward()
+    x = autograd.tensor([5.5, -5.5], requires_grad=True)
+    d = autograd.tensor([2.0, 2.0], requires_grad=True)
+    y = autograd.remainder(x, d)
+    np.testing.assert_array_equal(y.detach().numpy(), [1.5, 0.5])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 1])
+    np.testing.assert_array_equal(d.grad.numpy(), [-2, 3])     # -floor(x / d)
+    assert autograd.remainder(autograd.tensor([5.5]), d[:1]).requires_grad
+    r = autograd.tensor([0.5, -0.5], requires_grad=True).remainder(float("inf"))
+    np.testing.assert_array_equal(r.detach().numpy(), [0.5, np.inf])
+
+
+def test_atan2_gradient_at_the_origin_is_zero():
+    a = autograd.tensor([0.0, 1.0], requires_grad=True)
+    b = autograd.tensor([0.0, 0.0], requires_grad=True)
+    autograd.atan2(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [0, 0])
+    np.testing.assert_array_equal(b.grad.numpy(), [0, -1])

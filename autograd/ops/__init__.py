@@ -96,19 +96,37 @@ def _index_put_(self, indices, values, accumulate=False):
                          op="index_put_")
 
 
-def _unsqueeze_(self, dim):
-    self._data = self._data.reshape(unsqueeze(self.detach(), dim).shape)
+def _inplace_view(self, fn):
+    """unsqueeze_ / squeeze_ / t_ / transpose_: this tensor becomes fn(itself), a view, and
+    when recording takes the view's grad_fn (its old graph position feeds the view op)."""
+    from .. import grad_mode
+    if not (grad_mode.enabled and self._requires_grad):
+        self._data = fn(self.detach())._data
+        return self
+    if self.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    alias = _Tensor._make(self._data, True, self.grad_fn, self._out_idx)
+    alias._vc = self._vc
+    out = fn(alias)
+    self._data, self.grad_fn, self._out_idx = out._data, out.grad_fn, out._out_idx
     return self
+
+
+def _unsqueeze_(self, dim):
+    return _inplace_view(self, lambda a: unsqueeze(a, dim))
 
 
 def _squeeze_(self, dim=None):
-    self._data = self._data.reshape(squeeze(self.detach(), dim).shape)
-    return self
+    return _inplace_view(self, lambda a: squeeze(a) if dim is None else squeeze(a, dim))
 
 
 def _t_(self):
-    self._data = self._data.T
-    return self
+    return _inplace_view(self, t)
+
+
+def _transpose_(self, dim0, dim1):
+    return _inplace_view(self, lambda a: transpose(a, dim0, dim1))
 
 
 _Tensor.scatter_add_ = _scatter_add_
@@ -119,3 +137,4 @@ _Tensor.index_put_ = _index_put_
 _Tensor.unsqueeze_ = _unsqueeze_
 _Tensor.squeeze_ = _squeeze_
 _Tensor.t_ = _t_
+_Tensor.transpose_ = _Tensor.swapaxes_ = _Tensor.swapdims_ = _transpose_

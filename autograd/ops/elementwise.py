@@ -66,6 +66,40 @@ class Div(_Prim):
         return (g / b if n[0] else None), (-g * (a / b / b) if n[1] else None)
 
 
+class DivRound(_Prim):
+    """div(a, b, rounding_mode='floor' | 'trunc') of floats: piecewise constant, so a zero
+    gradient (torch's, also where b == 0); ``floor_divide`` (``//``) has none at all."""
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        ctx.mode = mode
+        if mode == "trunc":
+            return np.trunc(np.true_divide(a, b))
+        return np.floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.mode == "floor_divide":
+            raise RuntimeError("derivative for floor_divide is not implemented")
+        z = g * 0.0
+        return z, z, None
+
+
+class Remainder(_Prim):
+    """a - floor(a / b) * b with the sign of b (Python's %): d/da = 1, d/db = -floor(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        return (g if n[0] else None), (-g * floor_divide(a, b) if n[1] else None)
+
+
 class Neg(_Prim):
     @staticmethod
     def forward(ctx, a):
@@ -377,11 +411,11 @@ multiply = mul
 def div(input, other, *, rounding_mode=None):
     if rounding_mode is not None:
         if rounding_mode == "floor":
-            return floor_divide(input, other)
+            return floor_divide(input, other, _mode="floor")
         if rounding_mode == "trunc":
             a, b = U.prepare("div", input, other)
             if U.raw(a).dtype.kind == "f":
-                return trunc(Div.apply(a, b))
+                return DivRound.apply(a, b, "trunc")
             return _nograd(np.trunc(np.true_divide(U.raw(a), U.raw(b))).astype(U.raw(a).dtype))
         raise ValueError(f"div(): rounding_mode must be None, 'trunc' or 'floor', "
                          f"got {rounding_mode!r}")
@@ -395,9 +429,11 @@ def div(input, other, *, rounding_mode=None):
 true_divide = divide = div
 
 
-def floor_divide(input, other):
+def floor_divide(input, other, *, _mode="floor_divide"):
     a, b = U.prepare("floor_divide", input, other)
     ra, rb = U.raw(a), U.raw(b)
+    if ra.dtype.kind == "f":
+        return DivRound.apply(a, b, _mode)
     if ra.dtype == np.bool_:
         raise U.not_implemented("div_floor_cpu", np.bool_)
     _check_int_divisor("floor_divide", ra, rb)
@@ -407,9 +443,8 @@ def floor_divide(input, other):
 def remainder(input, other):
     a, b = U.prepare("remainder", input, other)
     ra, rb = U.raw(a), U.raw(b)
-    if ra.dtype.kind == "f" and isinstance(a, Tensor) and a._requires_grad:
-        # x - floor(x / y) * y; gradient 1 w.r.t. x (the floor part is piecewise constant)
-        return sub(a, mul(floor(div(a, b).detach()), b))
+    if ra.dtype.kind == "f":
+        return Remainder.apply(a, b)
     if ra.dtype == np.bool_:
         raise U.not_implemented("remainder_cpu", np.bool_)
     _check_int_divisor("remainder", ra, rb)
@@ -996,7 +1031,9 @@ class Atan2(_Prim):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        r = g / (a * a + b * b)
+        den = a * a + b * b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = U.where(den == 0, 0.0, g / den)      # torch: no NaN at the origin
         return r * b, -r * a
 
 
