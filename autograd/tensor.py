@@ -478,7 +478,8 @@ class Tensor:
         return self._inplace(_ops.relu, op="relu_")
 
     def clamp_(self, min=None, max=None):
-        return self._inplace(lambda a: _ops.clamp(a, min, max), op="clamp_")
+        # tensor bounds go as arguments: one that requires grad makes the result require it
+        return self._inplace(lambda a, lo, hi: _ops.clamp(a, lo, hi), min, max, op="clamp_")
 
     clip_ = clamp_
 

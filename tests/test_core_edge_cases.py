@@ -130,3 +130,35 @@ def test_atan2_gradient_at_the_origin_is_zero():
     autograd.atan2(a, b).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), [0, 0])
     np.testing.assert_array_equal(b.grad.numpy(), [0, -1])
+
+
+def test_empty_tensors_through_shape_ops_and_softmax():
+    z = autograd.zeros(2, 0)
+    assert [t.shape for t in z.split(1, 1)] == [(2, 0)]
+    assert [t.shape for t in z.chunk(3, 1)] == [(2, 0)] * 3
+    assert autograd.tensordot(z, autograd.zeros(0, 3), dims=1).shape == (2, 3)
+    assert not autograd.tensordot(z, autograd.zeros(0, 3), dims=1).numpy().any()
+    assert autograd.log_softmax(autograd.zeros(3, 0), 1).shape == (3, 0)
+    assert autograd.softmax(autograd.zeros(0, 0), 1).shape == (0, 0)
+    v, i = autograd.cummax(autograd.zeros(0), 0)
+    assert v.shape == i.shape == (0,) and i.dtype == autograd.int64
+
+
+def test_softmax_of_a_row_with_plus_inf_is_nan_as_torch():
+    for f in (autograd.softmax, autograd.log_softmax):
+        assert np.isnan(f(autograd.tensor([0.0, np.inf]), 0).numpy()).all()
+
+
+def test_promotion_and_broadcasting_odds():
+    y = autograd.zeros(2).masked_fill(autograd.tensor([[True], [False]]), 1.0)
+    np.testing.assert_array_equal(y.numpy(), [[1, 1], [0, 0]])     # self broadcasts too
+    assert autograd.hstack([autograd.tensor(1.0), autograd.tensor(2.0)]).shape == (2,)
+    e = autograd.einsum("i,i->i", autograd.ones(2), autograd.ones(2, dtype=autograd.int64))
+    assert e.dtype == autograd.float32
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        autograd.div(autograd.tensor([4]), autograd.tensor([0]), rounding_mode="trunc")
+    x = autograd.tensor([1.0, 0.0], requires_grad=True)
+    n = autograd.linalg.vector_norm(x, ord=0)
+    assert float(n) == 1.0 and n.requires_grad
+    a = autograd.tensor([0.0, 1.0, 2.0])
+    assert a.clamp_(min=autograd.tensor([1.0, 1.0, 1.0], requires_grad=True)).requires_grad

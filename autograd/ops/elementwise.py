@@ -416,6 +416,7 @@ def div(input, other, *, rounding_mode=None):
             a, b = U.prepare("div", input, other)
             if U.raw(a).dtype.kind == "f":
                 return DivRound.apply(a, b, "trunc")
+            _check_int_divisor("div", U.raw(a), U.raw(b))
             return _nograd(np.trunc(np.true_divide(U.raw(a), U.raw(b))).astype(U.raw(a).dtype))
         raise ValueError(f"div(): rounding_mode must be None, 'trunc' or 'floor', "
                          f"got {rounding_mode!r}")

@@ -165,10 +165,7 @@ def masked_fill(input, mask, value):
         raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value.ndim} dimension(s).")
     x = U.as_tensor_arg(input)
-    shape = U.broadcast_shape("masked_fill", x.shape, np.shape(m))
-    if shape != x.shape:
-        raise RuntimeError(f"masked_fill(): mask of shape {U.shape_str(np.shape(m))} cannot be "
-                           f"broadcast to the input shape {U.shape_str(x.shape)}")
+    U.broadcast_shape("masked_fill", x.shape, np.shape(m))   # out of place: both broadcast
     if not isinstance(value, Tensor):
         value = np.asarray(value, x._data.dtype)
     else:

@@ -175,6 +175,9 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     xs = [U.as_tensor_arg(o) for o in operands]
+    if len({x._data.dtype for x in xs}) > 1:    # torch promotes (int64 with float32: float32)
+        dt = U.result_dtype(*xs)
+        xs = [x if x._data.dtype == dt else x.to(dt) for x in xs]
     eq = equation.replace(" ", "")
     if "." in eq:
         eq, sq = _expand_ellipsis(eq, [x.shape for x in xs])
@@ -306,8 +309,8 @@ def tensordot(a, b, dims=2):
     fa = [d for d in range(a.ndim) if d not in da]
     fb = [d for d in range(b.ndim) if d not in db]
     k = int(np.prod([a.shape[d] for d in da]))
-    am = reshape(permute(a, fa + da), (-1, k))
-    bm = reshape(permute(b, db + fb), (k, -1))
+    am = reshape(permute(a, fa + da), (int(np.prod([a.shape[d] for d in fa])), k))
+    bm = reshape(permute(b, db + fb), (k, int(np.prod([b.shape[d] for d in fb]))))
     return reshape(matmul(am, bm), tuple(a.shape[d] for d in fa) + tuple(b.shape[d] for d in fb))
 
 
@@ -475,8 +478,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         return amax(tabs(x), dim if dim is not None else (), keepdim)
     if ord == -float("inf"):
         return amin(tabs(x), dim if dim is not None else (), keepdim)
-    if ord == 0:
-        return tsum((x != 0).to(x.dtype), dim, keepdim)
+    if ord == 0:                        # a count: zero gradient, but it requires grad (torch)
+        return tsum((x != 0).to(x.dtype) + x * 0, dim, keepdim)
     return tnorm(x, ord, dim, keepdim)
 
 

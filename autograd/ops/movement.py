@@ -370,7 +370,7 @@ def stack(tensors, dim=0):
 
 
 def hstack(tensors):
-    tensors = [U.as_tensor_arg(t) for t in tensors]
+    tensors = [atleast_1d(U.as_tensor_arg(t)) for t in tensors]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
@@ -400,7 +400,8 @@ def split(tensor, split_size_or_sections, dim=0):
         s = int(split_size_or_sections)
         if s <= 0 and size > 0:
             raise RuntimeError(f"split(): split_size must be positive, got {s}")
-        sections = [s] * (size // s) + ([size % s] if size % s else []) if s else [0]
+        # torch: an empty dim gives one empty piece
+        sections = ([s] * (size // s) + ([size % s] if size % s else [])) if s and size else [0]
     else:
         sections = [int(v) for v in split_size_or_sections]
         if builtin_sum(sections) != size:
@@ -437,8 +438,9 @@ def chunk(input, chunks, dim=0):
         raise RuntimeError(f"chunk(): chunks must be greater than 0, got {chunks}")
     d = U.wrap_dim(dim, x.ndim, "chunk")
     size = x.shape[d]
-    step = -(-size // chunks) if size else 1
-    return split(x, step, d)
+    if size == 0:                       # torch: ``chunks`` empty pieces
+        return tuple(narrow(x, d, 0, 0) for _ in range(chunks))
+    return split(x, -(-size // chunks), d)
 
 
 def unbind(input, dim=0):

@@ -290,8 +290,13 @@ class Cumsum(_Prim):
 class Softmax(_Prim):
     @staticmethod
     def forward(ctx, x, dim, log):
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            ctx.meta = (dim, log)
+            return x.copy()
         m = np.amax(x, axis=dim, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+        # an all -inf row gives NaN either way; +inf stays (x - inf: NaN, as torch's kernel)
+        m = np.where(m == -np.inf, 0, m).astype(x.dtype, copy=False)
         z = x - m
         if log:
             out = z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
@@ -639,6 +644,9 @@ def _cum_extreme(input, dim, is_max, name):
     from .indexing import gather
     x = U.as_tensor_arg(input)
     xx, d = _dim0(x, dim, name)
+    if xx.numel() == 0:
+        return (return_types_cummax if is_max else return_types_cummin)(
+            x.clone(), Tensor._make(np.zeros(x.shape, np.int64)))
     a = np.moveaxis(xx._data, d, -1)
     idx = np.zeros(a.shape, np.int64)
     best = a[..., 0].copy()
