@@ -21,6 +21,9 @@ def norm_forward(x, w, b, eps, out, mean, var, invstd):
     mean, var (biased), invstd = 1 / sqrt(var + eps), all (K,), written."""
     R0, K, R1 = x.shape
     n = R0 * R1
+    if (w.size and w.size != K) or (b.size and b.size != K) or out.shape != x.shape \
+            or mean.size != K or var.size != K or invstd.size != K:
+        raise ValueError("norm_forward(): w, b, mean, var, invstd need K values, out x's shape")
     for k in prange(K):
         s = 0.0
         for i in range(R0):
@@ -50,6 +53,10 @@ def norm_backward(x, g, w, mean, invstd, gx, gw, gb):
     not wanted). xhat is recomputed from x, mean, invstd (not stored by the forward)."""
     R0, K, R1 = x.shape
     n = R0 * R1
+    if g.shape != x.shape or (w.size and w.size != K) or mean.size != K or invstd.size != K \
+            or (gx.size and gx.shape != x.shape) or (gw.size and gw.size != K) \
+            or (gb.size and gb.size != K):
+        raise ValueError("norm_backward(): inconsistent shapes")
     for k in prange(K):
         m = mean[k]
         inv = invstd[k]

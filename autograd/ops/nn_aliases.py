@@ -127,7 +127,7 @@ def alpha_dropout(input, p, train):
 def feature_dropout(input, p, train):
     # whole channels (dim 1) are zeroed, whatever the number of trailing dims
     from nn.functional._linear import _feature_dropout
-    return _feature_dropout(input, p, train, False, input.ndim, "feature_dropout")
+    return _feature_dropout(input, p, train, False, 2, "feature_dropout")
 
 
 def feature_alpha_dropout(input, p, train):

@@ -215,7 +215,7 @@ class Hardswish(_Elementwise):
     @staticmethod
     def bwd(g, x):
         mid = g * (x * (1.0 / 3.0) + 0.5)
-        return U.where(x < -3.0, 0.0, U.where(x <= 3.0, mid, g))
+        return U.where(x <= -3.0, 0.0, U.where(x < 3.0, mid, g))     # torch: 0 at -3, 1 at 3
 
 
 class Threshold(_Elementwise):

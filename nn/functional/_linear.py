@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -76,6 +77,13 @@ def linear(input, weight, bias=None) -> Tensor:
 def bilinear(input1, input2, weight, bias=None) -> Tensor:
     """y_k = x1^T W_k x2 + b_k. input1: (..., in1), input2: (..., in2), weight: (out, in1, in2)."""
     x1, x2, w = _t(input1), _t(input2), _t(weight)
+    if x1.ndim != x2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {x1.ndim} and "
+                           f"{x2.ndim}")
+    for i in range(x1.ndim - 1):
+        if x1.shape[i] != x2.shape[i]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: "
+                               f"got {x1.shape[i]} and {x2.shape[i]}")
     if w.ndim != 3 or x1.shape[-1] != w.shape[1] or x2.shape[-1] != w.shape[2]:
         raise RuntimeError(f"bilinear(): input1 {tuple(x1.shape)} and input2 {tuple(x2.shape)} "
                            f"do not match weight {tuple(w.shape)} (expected (out, in1, in2))")
@@ -151,36 +159,63 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     return _apply_mask(x, mask, inplace, "dropout")
 
 
-def _feature_dropout(x: Tensor, p, training, inplace, batched_ndim, name):
+def _feature_dropout(x: Tensor, p, training, inplace, lead, name):
+    """One mask value per index of the first ``lead`` dims (1: channels of an unbatched input,
+    2: (sample, channel))."""
     _check_p(p)
     if not training or p == 0.0:
         return x
-    nd = x.ndim
-    if nd not in (batched_ndim, batched_ndim - 1):
-        raise RuntimeError(f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but "
-                           f"received a {nd}D input")
-    lead = 2 if nd == batched_ndim else 1
-    shape = tuple(x.shape[:lead]) + (1,) * (nd - lead)
+    if x.ndim < lead:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    shape = tuple(x.shape[:lead]) + (1,) * (x.ndim - lead)
     mask = _dropout_mask(shape, p, x._data.dtype)
     return _apply_mask(x, mask, inplace, name)
 
 
 def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels: input (N, C, L) or (C, L)."""
-    return _feature_dropout(_t(input), p, training, inplace, 3, "dropout1d")
+    x = _t(input)
+    if x.ndim not in (2, 3):               # torch checks this in eval mode too
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {x.ndim}D "
+                           "input. Note that dropout1d exists to provide channel-wise dropout "
+                           "on inputs with 1 spatial dimension, a channel dimension, and an "
+                           "optional batch dimension (i.e. 2D or 3D inputs).")
+    return _feature_dropout(x, p, training, inplace, 2 if x.ndim == 3 else 1, "dropout1d")
 
 
 def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero whole channels: input (N, C, H, W); a 3-D input is taken as (N, C, L), as torch."""
+    """Zero whole channels: input (N, C, H, W); a 3-D input is taken as (N, C, L), and other
+    ranks as (N, C, ...) with a warning, as torch."""
     x = _t(input)
+    if x.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {x.ndim}-D input to dropout2d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead. Note that dropout2d "
+                      "exists to provide channel-wise dropout on inputs with 2 spatial "
+                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D "
+                      "or 4D inputs).")
     if x.ndim == 3:
-        return _feature_dropout(x, p, training, inplace, 3, "dropout2d")
-    return _feature_dropout(x, p, training, inplace, 4, "dropout2d")
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. This behavior will change in "
+                      "a future release to interpret the input as one without a batch dimension, "
+                      "i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
+                      "please switch to using dropout1d instead.")
+    return _feature_dropout(x, p, training, inplace, 2, "dropout2d")
 
 
 def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero whole channels: input (N, C, D, H, W) or (C, D, H, W)."""
-    return _feature_dropout(_t(input), p, training, inplace, 5, "dropout3d")
+    """Zero whole channels: input (N, C, D, H, W) or (C, D, H, W) (other ranks: warned, and
+    taken as unbatched, as torch)."""
+    x = _t(input)
+    if x.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {x.ndim}-D input to dropout3d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead. Note that dropout3d "
+                      "exists to provide channel-wise dropout on inputs with 3 spatial "
+                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D "
+                      "or 5D inputs).")
+    return _feature_dropout(x, p, training, inplace, 2 if x.ndim == 5 else 1, "dropout3d")
 
 
 _SELU_ALPHA_P = -1.7580993408473766   # -selu_scale * selu_alpha

@@ -461,6 +461,11 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     mask[np.arange(n), tt] = 0
     z = z * Tensor._make(mask)
     if weight is not None:
+        if _t(weight).ndim != 1:
+            raise RuntimeError("weight must be one-dimensional")
+        if _t(weight).shape[0] != c:
+            raise RuntimeError(f"inconsistent weight size, expected {c} but got "
+                               f"{list(_t(weight).shape)}")
         if _t(weight)._data.dtype != x._data.dtype:                     # torch: no promotion
             raise RuntimeError(f"multi_margin_loss(): expected weight of dtype {x.dtype}, but "
                                f"found {_t(weight).dtype}")
@@ -510,6 +515,8 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
                         reduction: str = "mean") -> Tensor:
     from ._linear import pairwise_distance
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     a, pz, n = _t(anchor), _t(positive), _t(negative)
     _check_triplet_dims(a, pz, n)
     d_pos = pairwise_distance(a, pz, p, eps)
@@ -574,8 +581,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None,
             tg.append(int(v))
         is_t = np.zeros(c, bool)
         is_t[tg] = True
-        for j in set(tg):
-            pair[r, j, ~is_t] = 1
+        for j in tg:                    # a repeated target counts again (torch)
+            pair[r, j, ~is_t] += 1
     diff = 1.0 - (x2.unsqueeze(2) - x2.unsqueeze(1))
     loss = _ops.sum(_ops.clamp_min(diff, 0.0) * Tensor._make(pair), (1, 2)) / float(c)
     if unbatched:
@@ -632,8 +639,13 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
                       reduction: str = "mean") -> Tensor:
     x, t = _pair("gaussian_nll_loss", input, target)
     v = _t(var) if isinstance(var, Tensor) else Tensor._make(np.asarray(var, x._data.dtype))
-    if v.ndim != x.ndim and v.ndim == x.ndim - 1:
-        v = v.unsqueeze(-1)
+    if isinstance(var, Tensor) and tuple(v.shape) != tuple(x.shape):
+        # homoscedastic: var lacks the last dim, or is 1 in exactly one dim (torch's rule)
+        if tuple(v.shape) == tuple(x.shape[:-1]):
+            v = v.unsqueeze(-1)
+        elif not (v.ndim == x.ndim and
+                  sum(b for a, b in zip(x.shape, v.shape) if a != b) == 1):
+            raise ValueError("var is of incorrect size")
     if (v._data < 0).any():
         raise ValueError("var has negative entry/entries")
     # torch clamps var in place under no_grad: the value is clamped, the gradient is not

@@ -64,7 +64,8 @@ def _per_channel_form(shape, axes, w, b):
         return None
     k = kept[0]
     for ps in (ws, bs):
-        if ps is not None and (len(ps) != len(dims) or
+        # per k exactly (a weight broadcast along k, e.g. LayerNorm(1) over rows, is not)
+        if ps is not None and (len(ps) != len(dims) or ps[k] != dims[k] or
                                any(v != 1 for i, v in enumerate(ps) if i != k)):
             return None
     r0 = int(np.prod(dims[:k]))
@@ -224,10 +225,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     w = None if weight is None else _t(weight).reshape(bshape)
     b = None if bias is None else _t(bias).reshape(bshape)
     if training:
-        size = x.numel() // c
-        if size <= 1:
+        size = x.numel() // c if c else 0
+        if size == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {x.shape}")
+        if x.numel() == 0:              # torch: an empty result, running stats unchanged
+            y = x if w is None else x * w
+            return y if b is None else y + b
         axes = (0,) + tuple(range(2, x.ndim))
         node_out = Normalize.apply(x, w, b, axes, float(eps))
         if running_mean is not None or running_var is not None:
@@ -320,6 +324,9 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
                            f"by num_groups, but got input of shape {list(x.shape)} and "
                            f"num_groups={num_groups}")
     _check_dtypes("group_norm", x, weight=weight, bias=bias)
+    if n * (c // num_groups) * int(np.prod(x.shape[2:])) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {[n * c // num_groups, num_groups] + list(x.shape[2:])}")
     y = Normalize.apply(x.reshape(n, num_groups, -1), None, None, (2,), float(eps))
     y = y.reshape(x.shape)
     bshape = _affine_shape(x)
@@ -340,6 +347,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     axes = tuple(range(2, x.ndim))
     if not axes:
         raise ValueError("instance_norm(): expected input with spatial dims (N, C, *)")
+    if int(np.prod(x.shape[2:])) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"{x.shape}")
     bshape = _affine_shape(x)
     w = None if weight is None else _t(weight).reshape(bshape)
     b = None if bias is None else _t(bias).reshape(bshape)
