@@ -397,6 +397,9 @@ class Tensor:
             with grad_mode.no_grad():
                 out = fn(self, *args)
             _check_inplace_result(self, out, op)
+            if not self._data.flags.writeable:
+                raise RuntimeError(f"{op}: cannot write into a tensor that is a broadcast "
+                                   "(expanded) view; call .clone() first")
             np.copyto(self._data, out._data, casting="unsafe")
             self._vc[0] += 1
             return self

@@ -162,3 +162,15 @@ def test_promotion_and_broadcasting_odds():
     assert float(n) == 1.0 and n.requires_grad
     a = autograd.tensor([0.0, 1.0, 2.0])
     assert a.clamp_(min=autograd.tensor([1.0, 1.0, 1.0], requires_grad=True)).requires_grad
+
+
+def test_matmul_family_refuses_mixed_dtypes_as_torch():
+    f32, f64 = autograd.ones(2, 2), autograd.ones(2, 2, dtype=autograd.float64)
+    i64 = autograd.ones(2, 2, dtype=autograd.int64)
+    for f in (autograd.matmul, autograd.mm, lambda a, b: a @ b, lambda a, b: autograd.mv(a, b[0]),
+              lambda a, b: autograd.bmm(a[None], b[None]), lambda a, b: autograd.addmm(a, a, b)):
+        with pytest.raises(RuntimeError, match="same dtype, but got: float != double"):
+            f(f32, f64)
+        with pytest.raises(RuntimeError, match="same dtype"):
+            f(i64, f32)
+    assert (f32 @ f32).dtype == autograd.float32

@@ -33,9 +33,13 @@ def _mm_error(op, a, b, detail):
 
 def matmul(input, other):
     a, b = U.as_tensor_arg(input), U.as_tensor_arg(other)
-    if a._data.dtype != b._data.dtype:         # promote dtypes only: shapes are matmul's own
-        d = U.result_dtype(a, b)
-        a, b = U.cast(a, d), U.cast(b, d)
+    if a._data.dtype != b._data.dtype:          # torch does not promote (no silent float64)
+        c = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+             "bool": "bool", "float16": "c10::Half", "int16": "short int", "int8": "signed char",
+             "uint8": "unsigned char"}
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{c.get(a._data.dtype.name, a._data.dtype.name)} != "
+                           f"{c.get(b._data.dtype.name, b._data.dtype.name)}")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul(): both arguments need to be at least 1D, but they are "
                            f"{a.ndim}D and {b.ndim}D")
