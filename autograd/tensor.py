@@ -537,6 +537,9 @@ class Tensor:
             # where(all-False, self, value): the overwritten value gets a zero gradient
             return self._inplace(lambda a: _ops.where(np.zeros(a.shape, bool), a, value),
                                  op="fill_")
+        if not self._data.flags.writeable:
+            raise RuntimeError("fill_: cannot write into a tensor that is a broadcast (expanded) "
+                               "view; call .clone() first")
         self._data[...] = value._data if isinstance(value, Tensor) else value
         self._vc[0] += 1
         return self
