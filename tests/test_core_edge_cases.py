@@ -174,3 +174,16 @@ def test_matmul_family_refuses_mixed_dtypes_as_torch():
         with pytest.raises(RuntimeError, match="same dtype"):
             f(i64, f32)
     assert (f32 @ f32).dtype == autograd.float32
+
+
+def test_setitem_value_with_extra_leading_unit_dims():
+    y = autograd.zeros(4, 1)
+    m = autograd.tensor([[True], [False], [True], [False]])
+    v = autograd.ones(1, 1, requires_grad=True)
+    y[m] = v * 2
+    np.testing.assert_array_equal(y.detach().numpy().ravel(), [2, 0, 2, 0])
+    y.sum().backward()
+    np.testing.assert_array_equal(v.grad.numpy(), [[4.0]])
+    z = autograd.zeros(())
+    z[()] = autograd.tensor([3.0])
+    assert float(z) == 3.0

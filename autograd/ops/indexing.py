@@ -134,6 +134,11 @@ def setitem(x, key, value):
     nkey, _ = _normalize_key(key, x._data.shape)
     recording = (x._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
     from .. import grad_mode
+    if isinstance(value, Tensor) and value.ndim:
+        # torch drops leading size-1 dims of the value beyond the indexed shape's rank
+        target_nd = np.empty(x._data.shape, np.bool_)[nkey].ndim
+        if value.ndim > target_nd and all(n == 1 for n in value.shape[:value.ndim - target_nd]):
+            value = value.reshape(tuple(value.shape[value.ndim - target_nd:]))
     if not (grad_mode.enabled and recording):
         v = value._data if isinstance(value, Tensor) else value
         try:
