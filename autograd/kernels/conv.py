@@ -701,8 +701,7 @@ def pack_phases(a, buf, s, lo, plane, inner):
     batch-inner (inner=True): buf[c, p*N*S + ((u*PH + v)*PW + w)*N + n] = the same value,
     for phase p = (pd*sh + ph)*sw + pw, S = PD*PH*PW; s, lo, plane = (sd, sh, sw),
     (lod, loh, low), (PD, PH, PW) as int64 arrays; lo may be negative (crop). buf: (C, L),
-    L >= P*N*S; everything past that is zeroed too (the tiles' slack). One unit = one
-    (channel, phase)."""
+    L >= P*N*S; everything past that is zeroed too (the tiles' slack)."""
     N, C, D, H, W = a.shape
     sd, sh, sw = s[0], s[1], s[2]
     lod, loh, low = lo[0], lo[1], lo[2]
@@ -720,9 +719,15 @@ def pack_phases(a, buf, s, lo, plane, inner):
     # doubled the compile time).
     RW = PW * N if inner else PW
     k = N if inner else 1                    # elements per column
-    for unit in prange(C * P):              # (channel, phase); images inside: per-image units
-        c = unit // P                        # spent their time in integer divisions
-        p = unit % P
+    # One unit = (image, channel, phase) batch-outer, (channel, phase) batch-inner. The units
+    # are split in equal contiguous runs over the threads, so batch-outer a thread packs the
+    # images whose rows it sweeps next (LeNet conv1 fwd -16 %, strided dX -10 %)
+    nu = C * P if inner else N * C * P
+    for unit in prange(nu):
+        n0 = 0 if inner else unit // (C * P)
+        rem = unit - n0 * (C * P)
+        c = rem // P
+        p = rem % P
         pd = p // (sh * sw)
         ph = (p // sw) % sh
         pw = p % sw
@@ -730,7 +735,7 @@ def pack_phases(a, buf, s, lo, plane, inner):
         # output columns w whose source w*sw + pw - low lies in [0, W)
         w0 = min(PW, max(0, -((pw - low) // sw)))
         w1 = max(w0, min(PW, (W - 1 - pw + low) // sw + 1))
-        for n in range(1 if inner else N):
+        for n in range(n0, n0 + 1):
             for u in range(PD):
                 i = u * sd + pd - lod
                 for v in range(PH):
@@ -752,7 +757,7 @@ def pack_phases(a, buf, s, lo, plane, inner):
                             bf[np.uint64(o + w)] = af[np.uint64(src + w * sw)]
                     for q in range(w1 * k, RW):
                         bf[np.uint64(o + q)] = 0
-        if p == P - 1:
+        if p == P - 1 and (inner or n0 == N - 1):       # the slack past the last block
             for q in range(c * L + P * N * S, (c + 1) * L):
                 bf[np.uint64(q)] = 0
 
