@@ -574,6 +574,9 @@ def test_scratch_buffers_never_alias_results():
     ((2, 6, 36, 36), (64, 3, 3, 3), (2, 2), (1, 1), (1, 1), 2),
     ((2, 4, 30), (32, 4, 5), (3,), (2,), (1,), 1),
     ((2, 3, 9, 20, 60), (32, 3, 1, 3, 2), (1, 2, 1), (1, 1, 0), (1, 1, 1), 1),
+    # more vectors of channels than the narrow tile takes: the wide tile, a partial last pass
+    ((2, 3, 12, 13), (80, 3, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+    ((2, 4, 10, 11), (96, 2, 3, 3), (1, 1), (1, 1), (1, 1), 2),
 ])
 def test_channel_vectorised_weight_gradient(xs, ws, stride, pad, dil, groups, monkeypatch):
     """Wide float32 layers (output channels per group a multiple of the vector width,

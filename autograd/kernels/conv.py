@@ -504,54 +504,65 @@ def conv_backward_weight(x, g, toff, row_off, part, chunk):
 # DWT_J reduction streams (AVX-512: 4 x 6 = 24 zmm; per step 4 gradient vectors + 6 broadcast
 # inputs feed 24 FMAs). The reduction over positions stays in registers with no horizontal
 # sums, like the forward tile; the gradient is read position-major (a transposed copy).
+# Layers with at most DWT_V2 vectors of channels per group take a DWT_V2 x DWT_J2 tile (AVX-512:
+# 2 x 12): the 4 x 6 tile would compute its unused vectors (32 channels: half of its FMAs).
 DWT_V, DWT_J = (4, 6) if _VBYTES == 64 else (2, 4)
+DWT_V2, DWT_J2 = (2, 12) if _VBYTES == 64 else (1, 8)
 
 
-@intrinsic
-def _dwt_tile(typingctx, xf, gt, so, pt, xb, qb, j0, kg, kp, nv, nj, n):
-    """pt[j0 + s, kp + v*lanes + l] += sum_{q < n} gt[qb + q, kg + v*lanes + l]
-    * xf[xb + so[j0 + s] + q] for v < nv, s < nj (vectors v >= nv and streams s >= nj repeat
-    vector / stream 0: computed, not stored). One FMA chain per weight in q order."""
-    sig = types.void(xf, gt, so, pt, xb, qb, j0, kg, kp, nv, nj, n)
+def _make_dwt_tile(DWT_V, DWT_J):
+    """The channel-vectorised tile for DWT_V vectors x DWT_J streams (an intrinsic)."""
+    @intrinsic
+    def _dwt_tile(typingctx, xf, gt, so, pt, xb, qb, j0, kg, kp, nv, nj, n):
+        """pt[j0 + s, kp + v*lanes + l] += sum_{q < n} gt[qb + q, kg + v*lanes + l]
+        * xf[xb + so[j0 + s] + q] for v < nv, s < nj (vectors v >= nv and streams s >= nj repeat
+        vector / stream 0: computed, not stored). One FMA chain per weight in q order."""
+        sig = types.void(xf, gt, so, pt, xb, qb, j0, kg, kp, nv, nj, n)
 
-    def codegen(context, builder, signature, args):
-        xb, qb, j0, kg, kp, nv, nj, n = args[4:]
-        _, lanes, vt = _vec(context, signature.args[0].dtype)
-        c = lambda v: ir.Constant(ir.IntType(64), v)  # noqa: E731
-        X, GT, S, PT = _arrays(context, builder, signature, args, 4)
-        ldg = cgutils.unpack_tuple(builder, GT.shape, 2)[1]
-        ldp = cgutils.unpack_tuple(builder, PT.shape, 2)[1]
-        fma = _fma_fn(builder, vt)
-        lt = lambda i, lim: builder.select(builder.icmp_signed("<", c(i), lim), c(i), c(0))  # noqa
-        kofs = [builder.add(kg, builder.mul(lt(v, nv), c(lanes))) for v in range(DWT_V)]
-        xofs = [builder.add(xb, builder.load(builder.gep(S.data, [builder.add(j0, lt(s, nj))],
-                                                         inbounds=True))) for s in range(DWT_J)]
+        def codegen(context, builder, signature, args):
+            xb, qb, j0, kg, kp, nv, nj, n = args[4:]
+            _, lanes, vt = _vec(context, signature.args[0].dtype)
+            c = lambda v: ir.Constant(ir.IntType(64), v)  # noqa: E731
+            X, GT, S, PT = _arrays(context, builder, signature, args, 4)
+            ldg = cgutils.unpack_tuple(builder, GT.shape, 2)[1]
+            ldp = cgutils.unpack_tuple(builder, PT.shape, 2)[1]
+            fma = _fma_fn(builder, vt)
+            lt = lambda i, lim: builder.select(builder.icmp_signed("<", c(i), lim), c(i), c(0))  # noqa
+            kofs = [builder.add(kg, builder.mul(lt(v, nv), c(lanes))) for v in range(DWT_V)]
+            xofs = [builder.add(xb, builder.load(builder.gep(S.data, [builder.add(j0, lt(s, nj))],
+                                                             inbounds=True))) for s in range(DWT_J)]
 
-        def body(q, accs):
-            row = builder.mul(builder.add(qb, q), ldg)
-            gv = [_vload(builder, GT.data, builder.add(row, o), vt) for o in kofs]
-            new = list(accs)
+            def body(q, accs):
+                row = builder.mul(builder.add(qb, q), ldg)
+                gv = [_vload(builder, GT.data, builder.add(row, o), vt) for o in kofs]
+                new = list(accs)
+                for s in range(DWT_J):
+                    xv = builder.load(builder.gep(X.data, [builder.add(xofs[s], q)], inbounds=True))
+                    xs = _splat(builder, xv, lanes)
+                    for v in range(DWT_V):
+                        new[v * DWT_J + s] = builder.call(fma, [gv[v], xs, accs[v * DWT_J + s]])
+                return new
+
+            res = _acc_loop(builder, n, DWT_V * DWT_J, vt, body)
             for s in range(DWT_J):
-                xv = builder.load(builder.gep(X.data, [builder.add(xofs[s], q)], inbounds=True))
-                xs = _splat(builder, xv, lanes)
-                for v in range(DWT_V):
-                    new[v * DWT_J + s] = builder.call(fma, [gv[v], xs, accs[v * DWT_J + s]])
-            return new
+                with builder.if_then(builder.icmp_signed("<", c(s), nj)):
+                    prow = builder.mul(builder.add(j0, c(s)), ldp)
+                    for v in range(DWT_V):
+                        with builder.if_then(builder.icmp_signed("<", c(v), nv)):
+                            col = builder.add(prow, builder.add(kp, c(v * lanes)))
+                            ptr = builder.bitcast(builder.gep(PT.data, [col], inbounds=True),
+                                                  vt.as_pointer())
+                            builder.store(builder.fadd(builder.load(ptr, align=1),
+                                                       res[v * DWT_J + s]), ptr, align=1)
+            return context.get_dummy_value()
 
-        res = _acc_loop(builder, n, DWT_V * DWT_J, vt, body)
-        for s in range(DWT_J):
-            with builder.if_then(builder.icmp_signed("<", c(s), nj)):
-                prow = builder.mul(builder.add(j0, c(s)), ldp)
-                for v in range(DWT_V):
-                    with builder.if_then(builder.icmp_signed("<", c(v), nv)):
-                        col = builder.add(prow, builder.add(kp, c(v * lanes)))
-                        ptr = builder.bitcast(builder.gep(PT.data, [col], inbounds=True),
-                                              vt.as_pointer())
-                        builder.store(builder.fadd(builder.load(ptr, align=1),
-                                                   res[v * DWT_J + s]), ptr, align=1)
-        return context.get_dummy_value()
+        return sig, codegen
 
-    return sig, codegen
+    return _dwt_tile
+
+
+_dwt_tile = _make_dwt_tile(DWT_V, DWT_J)
+_dwt_tile_n = _make_dwt_tile(DWT_V2, DWT_J2)
 
 
 @intrinsic
@@ -606,6 +617,9 @@ def conv_backward_weight_t(x, gt, toff, part, chunk):
     so = _stream_offsets(Cg, L, toff)
     xf = x.reshape(C * L)
     nv_all = Kp // lanes
+    narrow = nv_all <= DWT_V2
+    V = DWT_V2 if narrow else DWT_V
+    J = DWT_J2 if narrow else DWT_J
     for u in prange(nch * G):
         ch = u // G
         grp = u - ch * G
@@ -618,15 +632,19 @@ def conv_backward_weight_t(x, gt, toff, part, chunk):
         for a in range(lo, hi, chunk):
             n = min(hi, a + chunk) - a
             xb = grp * Cg * L + a
-            for j0 in range(0, JT, DWT_J):
-                nj = min(DWT_J, JT - j0)
+            for j0 in range(0, JT, J):
+                nj = min(J, JT - j0)
                 # the next streams' input lines: consecutive streams lie far apart (other
                 # taps, channels, phases) and the hardware prefetchers miss them
-                for s in range(j0 + DWT_J, min(JT, j0 + 2 * DWT_J)):
+                for s in range(j0 + J, min(JT, j0 + 2 * J)):
                     _prefetch_span(xf, np.uint64(xb) + so[s], n + 1)
-                for v0 in range(0, nv_all, DWT_V):
-                    _dwt_tile(xf, gt, so, pg, xb, a, j0, grp * Kp + v0 * lanes, v0 * lanes,
-                              min(DWT_V, nv_all - v0), nj, n)
+                for v0 in range(0, nv_all, V):
+                    if narrow:
+                        _dwt_tile_n(xf, gt, so, pg, xb, a, j0, grp * Kp + v0 * lanes,
+                                    v0 * lanes, min(V, nv_all - v0), nj, n)
+                    else:
+                        _dwt_tile(xf, gt, so, pg, xb, a, j0, grp * Kp + v0 * lanes, v0 * lanes,
+                                  min(V, nv_all - v0), nj, n)
 
 
 # ---- pure-Python twins of the tiles: NUMBA_DISABLE_JIT (debugging) runs the kernels' loops in
@@ -670,7 +688,7 @@ def _prefetch_span_py(xf, start, n):
 
 
 if numba.config.DISABLE_JIT:
-    _tile, _dw_tile, _dwt_tile = _tile_py, _dw_tile_py, _dwt_tile_py
+    _tile, _dw_tile, _dwt_tile, _dwt_tile_n = _tile_py, _dw_tile_py, _dwt_tile_py, _dwt_tile_py
     _prefetch_span = _prefetch_span_py
 
 
