@@ -224,6 +224,23 @@ def test_kernels_bitwise_identical_for_1_and_2_threads():
             assert a.tobytes() == b.tobytes()
 
 
+@pytest.mark.parametrize("shape,plane,extra", [((2, 3, 1, 4, 5), (1, 6, 7), 5),
+                                               ((3, 2, 2, 3, 3), (3, 3, 4), 0),
+                                               ((1, 32, 1, 5, 16), (1, 5, 16), 3)])
+def test_pack_gt_against_numpy(shape, plane, extra):
+    g = RNG.standard_normal(shape).astype(np.float32)
+    N, Kc, D, H, W = shape
+    S = int(np.prod(plane))
+    gt = np.full((N * S + extra, Kc), np.nan, np.float32)
+    K.pack_gt(g, gt, np.array(plane, np.int64))
+    want = np.zeros((N,) + plane + (Kc,), np.float32)
+    want[:, :D, :H, :W] = g.transpose(0, 2, 3, 4, 1)
+    np.testing.assert_array_equal(gt[:N * S], want.reshape(N * S, Kc))
+    assert not gt[N * S:].any()
+    with pytest.raises(ValueError, match="bad plane or buffer geometry"):
+        K.pack_gt(g, gt[:N * S - 1], np.array(plane, np.int64))
+
+
 def test_kernel_callable_alone():
     # 1-d conv as a flat sweep on channel-major rows: x (C, L), w (K, Cg, T), out (K, R, Q)
     x = RNG.standard_normal((2, 9)).astype(np.float64)

@@ -307,11 +307,9 @@ def _conv_dw_wide(xb, g5, toff, lay, G, Cg):
     group): the gradient is transposed position-major once, then each tile keeps (channels x
     streams) sums in registers over a cache-sized block of positions. -> (K, Cg, T)."""
     K = g5.shape[1]
-    gb = lay.gpack(g5).reshape(K, -1)                # (K, M), zeros in junk positions
-    M = gb.shape[1]
-    gt = _scratch.take((M, K), g5.dtype)
-    _K.transpose2d(gb, gt)
-    _scratch.give(gb)
+    M = lay.gQ
+    gt = _scratch.take((M, K), g5.dtype)              # position-major, zeros in junk rows
+    _K.pack_gt(np.ascontiguousarray(g5), gt, np.array(lay.plane, np.int64))
     Kg = K // G
     chunk = max(16, (32 << 10) // (Kg * g5.itemsize))   # a block of gradient rows fits L1
     nch = max(1, min(_cdiv(M, chunk), _cdiv(16, G)))   # >= 16 units; shapes only
