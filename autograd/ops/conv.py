@@ -230,12 +230,19 @@ class _Lay:
 
 
 @functools.lru_cache(maxsize=256)
-def _layout(N, plane, osp, C):
+def _layout(N, plane, osp, C, crop=False):
     """batch-inner when the flat sweep would waste > 20 % on junk and the input is small
     (the transposing copies of batch-inner cost more than the junk on large layers).
+    ``crop`` (the sweep's output goes through ``forward``): batch-outer rows narrower than a
+    vector are widened to one, so the kernel stores them cropped straight into the result
+    instead of a second pass over the output (64x32x14^2 64@3x3: -0.45 ms of 2.4).
     Cached: layouts (and their tap tables) are immutable and reused every training step."""
     junk = _prod(plane) / max(1, _prod(osp))
-    return _Lay(N, plane, osp, junk > 1.2 and N > 1 and N * C * _prod(plane) <= (1 << 21))
+    inner = junk > 1.2 and N > 1 and N * C * _prod(plane) <= (1 << 21)
+    wide = _K.vector_lanes(np.float32)          # the most lanes of any dtype
+    if crop and not inner and plane[2] < wide and osp[1] > 1:
+        plane = plane[:2] + (wide,)
+    return _Lay(N, plane, osp, inner)
 
 
 def _fwd_geom(x5, ksz, geo):
@@ -248,7 +255,7 @@ def _fwd_geom(x5, ksz, geo):
     # wide enough for both pads and for the row's outputs (fewer junk positions to compute)
     plane = tuple(_cdiv(p, s) if s > 1 else L + max(a, b, o - L)
                   for p, s, L, a, b, o in zip(Lp, s3, x5.shape[2:], l3, h3, osp))
-    lay = _layout(x5.shape[0], plane, osp, x5.shape[1])
+    lay = _layout(x5.shape[0], plane, osp, x5.shape[1], True)
     toff, slack = lay.taps(ksz, s3, d3)
     return lay, lay.pack(x5, l3, s3, slack), toff
 
@@ -350,7 +357,7 @@ def _conv_dx(g, w, xsp, geo, b=None):
                       for L, o, e, p, q in zip(x3, osp, e3, l3,
                                                (o + e - p - L for L, o, e, p in
                                                 zip(x3, osp, e3, l3))))
-        lay = _layout(N, plane, x3, K)
+        lay = _layout(N, plane, x3, K, True)
         toff, slack = lay.taps(ksz, one, d3)
         gb = lay.pack(g5, tuple((k - 1) * d - p for k, d, p in zip(ksz, d3, l3)), one, slack)
         T = _prod(ksz)
