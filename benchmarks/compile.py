@@ -37,7 +37,7 @@ def conv(dt):
     x = autograd.randn(2, 3, 9, 9, dtype=dt, requires_grad=True)
     w = autograd.randn(4, 3, 3, 3, dtype=dt, requires_grad=True)
     F.conv2d(x, w, padding=1).sum().backward()
-    C._WIDE_DW_MACS = 0                    # the wide-layer weight gradient (float32) at a small size
+    C._WIDE_DW_ALWAYS = True                    # the wide-layer weight gradient (float32) at a small size
     xw = autograd.randn(2, 3, 40, 40, dtype=dt)
     ww = autograd.randn(16, 3, 3, 3, dtype=dt, requires_grad=True)
     F.conv2d(xw, ww, padding=1).sum().backward()

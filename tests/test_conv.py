@@ -600,7 +600,7 @@ def test_channel_vectorised_weight_gradient(xs, ws, stride, pad, dil, groups, mo
     batch-outer layout) take the channel-vectorised weight-gradient kernel: against the
     direct sum."""
     from autograd.ops import conv as C
-    monkeypatch.setattr(C, "_WIDE_DW_MACS", 0)          # small shapes take the path too
+    monkeypatch.setattr(C, "_WIDE_DW_ALWAYS", True)          # small shapes take the path too
     rng = np.random.default_rng(5)
     dt = np.float32
     x = rng.standard_normal(xs).astype(dt)
@@ -630,7 +630,7 @@ def test_channel_vectorised_weight_gradient(xs, ws, stride, pad, dil, groups, mo
 def test_wide_weight_gradient_bitwise_identical_for_1_and_2_threads(monkeypatch):
     import numba
     from autograd.ops import conv as C
-    monkeypatch.setattr(C, "_WIDE_DW_MACS", 0)
+    monkeypatch.setattr(C, "_WIDE_DW_ALWAYS", True)
     rng = np.random.default_rng(9)
     x = rng.standard_normal((3, 4, 30, 34)).astype(np.float32)
     w = rng.standard_normal((32, 4, 3, 3)).astype(np.float32)
@@ -650,7 +650,7 @@ def test_wide_weight_gradient_bitwise_identical_for_1_and_2_threads(monkeypatch)
 _DISABLE_JIT_SCRIPT = r"""
 import sys, numpy as np
 from autograd.ops import conv as C
-C._WIDE_DW_MACS = 0
+C._WIDE_DW_ALWAYS = True
 rng = np.random.default_rng(0)
 out = []
 for dt, xs, ws, geo in [

@@ -62,7 +62,10 @@ def _prod(t):
 _CHUNK = 1024          # elements of a row per work unit / cache block (weight gradient)
 _FWD_CHUNK = 288       # forward: row elements per work unit (measured best: 192-768)
 _KEEP_PACKED = 1 << 26  # conv inputs up to this many bytes keep their packed copy for dW
-_WIDE_DW_MACS = 10 ** 8  # channel-vectorised dW from this size (its transpose costs below)
+# channel-vectorised dW for >= 2 vectors of output channels per group and >= 32 (channel, tap)
+# streams, at any size (measured: 16-channel groups and 27-stream RGB layers lose with it)
+_WIDE_DW_MIN_STREAMS = 32
+_WIDE_DW_ALWAYS = False    # tests and the compile benchmark: the path at any shape
 
 
 class _Scratch:
@@ -291,8 +294,9 @@ def _conv_dw(x, g, wshape, geo, packed=None):
     Cg = wshape[1]
     Kg = K // groups
     # float32 only (float64 is the gradient-check dtype: one kernel less to compile)
-    if x.dtype == np.float32 and not lay.inner and Kg % _K.vector_lanes(x.dtype) == 0 \
-            and lay.gQ * K * Cg * len(toff) >= _WIDE_DW_MACS:
+    lanes = _K.vector_lanes(x.dtype)
+    if x.dtype == np.float32 and not lay.inner and Kg % lanes == 0 and (_WIDE_DW_ALWAYS or (
+            Kg >= 2 * lanes and Cg * len(toff) >= _WIDE_DW_MIN_STREAMS)):
         dw = _conv_dw_wide(xb, g5, toff, lay, groups, Cg)
         if own:
             _scratch.give(xb)
