@@ -24,5 +24,7 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
+    __str__ = __repr__                  # Tensor's __str__ is its own __repr__, not this one
+
     def __reduce_ex__(self, protocol):
         return (Parameter, (self._data, self._requires_grad))

@@ -228,13 +228,8 @@ class LBFGS(Optimizer):
         gradients, recomputes the loss, calls backward and returns the loss."""
         if closure is None:
             raise RuntimeError("LBFGS.step() requires a closure that reevaluates the model")
-        for hook in list(self._optimizer_step_pre_hooks.values()):
-            hook(self, (), {})
         with grad_mode.no_grad():
-            out = self._step(closure)
-        for hook in list(self._optimizer_step_post_hooks.values()):
-            hook(self, (), {})
-        return out
+            return self._step(closure)
 
     def _step(self, closure):
         group = self.param_groups[0]

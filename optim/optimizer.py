@@ -159,6 +159,13 @@ class Optimizer:
         defaults: the hyperparameters every group gets unless it sets its own.
     """
 
+    def __init_subclass__(cls, **kwargs):
+        # torch wraps every optimizer's step so that the step hooks run, also for a user's
+        # subclass that writes its own step(); one level of hooks when steps call super()
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _hooked_step(cls.__dict__["step"])
+
     def __init__(self, params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         self._optimizer_step_pre_hooks: OrderedDict = OrderedDict()
@@ -295,16 +302,11 @@ class Optimizer:
         raise NotImplementedError
 
     def _run_step(self, closure, update):
-        """Shared skeleton: pre-hooks, closure (with grad), ``update()`` without grad, hooks."""
-        for hook in list(self._optimizer_step_pre_hooks.values()):
-            res = hook(self, (), {})
-            if res is not None:
-                raise RuntimeError("optimizer step pre-hooks may not change the arguments")
+        """Shared skeleton: closure (with grad), then ``update()`` without grad (the step hooks
+        run around ``step``: ``_hooked_step``)."""
         loss = self._eval_closure(closure)
         with grad_mode.no_grad():
             update()
-        for hook in list(self._optimizer_step_post_hooks.values()):
-            hook(self, (), {})
         return loss
 
     def register_step_pre_hook(self, hook):
@@ -434,3 +436,32 @@ def _add_l1(defaults: dict, l1_weight_decay: float) -> dict:
             raise ValueError(f"Invalid l1_weight_decay value: {l1_weight_decay}")
         defaults["l1_weight_decay"] = l1_weight_decay
     return defaults
+
+
+def _hooked_step(step):
+    """step() with the optimizer's step pre/post hooks around it (torch's semantics: a hook
+    gets (optimizer, args with the optimizer first, kwargs); a pre-hook may return new
+    (args, kwargs)). Nested steps (a subclass calling super().step()) run the hooks once."""
+    import functools
+
+    @functools.wraps(step)
+    def wrapper(*args, **kwargs):
+        self = args[0]
+        if self.__dict__.get("_in_hooked_step"):
+            return step(*args, **kwargs)
+        for hook in list(self._optimizer_step_pre_hooks.values()):
+            res = hook(self, args, kwargs)
+            if res is not None:
+                if not (isinstance(res, tuple) and len(res) == 2):
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                                       f"new_kwargs), but got {res}.")
+                args, kwargs = res
+        self._in_hooked_step = True
+        try:
+            out = step(*args, **kwargs)
+        finally:
+            self._in_hooked_step = False
+        for hook in list(self._optimizer_step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+    return wrapper

@@ -207,6 +207,16 @@ class DataLoader:
             collate_fn = default_collate if self._auto_collation or self._iterable and \
                 batch_size is not None else default_convert
         self.collate_fn = collate_fn
+        self._initialized = True
+
+    def __setattr__(self, attr, val):
+        # torch: these decide the batches; changing them later would be silently ignored
+        if getattr(self, "_initialized", False) and attr in (
+                "batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+                "persistent_workers"):
+            raise ValueError(f"{attr} attribute should not be set after "
+                             f"{self.__class__.__name__} is initialized")
+        super().__setattr__(attr, val)
 
     @property
     def _auto_collation(self) -> bool:
@@ -227,6 +237,9 @@ class DataLoader:
         # generator (the global one when None) every time an iterator is made, workers or not:
         # draw it too, so the streams stay where torch's are
         self._base_seed = draw_seed(self.generator)
+        return _LoaderIter(self._batches(), self)
+
+    def _batches(self):
         if self._iterable:
             return self._iter_iterable()
         if not self._auto_collation:
@@ -261,3 +274,19 @@ class DataLoader:
                 batch = []
         if batch and not self.drop_last:
             yield self.collate_fn(batch)
+
+
+class _LoaderIter:
+    """The iterator of a DataLoader: its batches, and len() as torch's loader iterators."""
+
+    def __init__(self, batches, loader):
+        self._batches, self._loader = batches, loader
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._batches)
+
+    def __len__(self):
+        return len(self._loader)
