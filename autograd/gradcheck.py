@@ -27,8 +27,10 @@ def _outputs(func, inputs):
 
 
 def _numerical_jacobians(func, inputs, diff_idx, eps):
-    """J[i][j]: (n_in_i, n_out_j) for each differentiable input i and output j."""
-    with grad_mode.no_grad():
+    """J[i][j]: (n_in_i, n_out_j) for each differentiable input i and output j. Evaluated
+    with grad mode on: the function may itself differentiate (gradgradcheck's first-order
+    gradients; under no_grad they came out empty and nothing was compared)."""
+    with grad_mode.enable_grad():
         base = _outputs(func, inputs)
         jac = [[np.zeros((inputs[i]._data.size, o._data.size)) for o in base] for i in diff_idx]
         for a, i in enumerate(diff_idx):
@@ -84,7 +86,13 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
             warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype!r}, not float64; finite "
                           "differences will be imprecise.", stacklevel=2)
     num, outs = _numerical_jacobians(func, inputs, diff_idx, eps)
+    if not outs:
+        raise GradcheckError("gradcheck: the function returned no floating-point Tensor "
+                             "outputs to check")
     ana = _analytical_jacobians(func, inputs, diff_idx)
+    if len(ana[0]) != len(outs):
+        raise GradcheckError(f"gradcheck: the function returned {len(outs)} outputs "
+                             f"numerically but {len(ana[0])} with autograd")
     for a, i in enumerate(diff_idx):
         for j in range(len(outs)):
             n, an = num[a][j], ana[a][j]

@@ -165,6 +165,35 @@ def test_gradcheck_detects_wrong_backward():
     assert gradcheck(Bad.apply, (x,), raise_exception=False) is False
 
 
+def test_gradgradcheck_detects_a_wrong_second_derivative():
+    # first order right (2x g), second order wrong: x is detached in the backward, so the
+    # double backward misses d(2x g)/dx = 2g. (gradgradcheck once compared nothing: its finite
+    # differences ran under no_grad, where the first-order gradients came out empty.)
+    class FirstOrderOnly(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return 2 * x.detach() * g
+
+    class Square(FirstOrderOnly):
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return 2 * x * g
+
+    x = t((3,))
+    assert gradcheck(FirstOrderOnly.apply, (x,))
+    with pytest.raises(autograd.GradcheckError, match="Jacobian mismatch"):
+        gradgradcheck(FirstOrderOnly.apply, (x,))
+    assert gradgradcheck(FirstOrderOnly.apply, (x,), raise_exception=False) is False
+    assert gradgradcheck(Square.apply, (x,))
+
+
 # ---- hypothesis: broadcasting + layouts -----------------------------------------------------
 
 BINARY = {
