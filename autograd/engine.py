@@ -271,6 +271,16 @@ def _run_tensor_hooks(hooks, g, create_graph):
     for h in hooks:
         r = h(gt)
         if r is not None:
+            # torch: a hook may replace the gradient, not change its kind, shape or dtype
+            name = getattr(h, "__name__", type(h).__name__)
+            if not isinstance(r, Tensor):
+                raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+            if tuple(r.shape) != tuple(gt.shape):
+                raise RuntimeError(f"hook '{name}' has changed the size of value (from "
+                                   f"{tuple(gt.shape)} to {tuple(r.shape)})")
+            if r._data.dtype != gt._data.dtype:
+                raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                                   f"{gt.dtype} got {r.dtype})")
             gt = r
     return gt if create_graph else gt._data
 

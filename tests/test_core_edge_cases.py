@@ -187,3 +187,19 @@ def test_setitem_value_with_extra_leading_unit_dims():
     z = autograd.zeros(())
     z[()] = autograd.tensor([3.0])
     assert float(z) == 3.0
+
+
+def test_tensor_hooks_may_not_change_shape_dtype_or_kind():
+    for hook, exc, match in [(lambda g: g.sum(), RuntimeError, "changed the size of value"),
+                             (lambda g: g.double(), RuntimeError, "changed the type of value"),
+                             (lambda g: 5, TypeError, "hook returned 'int'")]:
+        for leaf in (True, False):
+            x = autograd.tensor([1.0, 2.0], requires_grad=True)
+            y = x if leaf else x * 1
+            y.register_hook(hook)
+            with pytest.raises(exc, match=match):
+                (y * 3).sum().backward()
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g * 2)
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [6, 6])
