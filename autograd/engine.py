@@ -27,10 +27,16 @@ def _check_grad(node, i, g, meta):
         g = np.asarray(g)
     elif not isinstance(g, (np.ndarray, Tensor)):
         raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
-    gs = g.shape
+    gs = tuple(g.shape)
     if gs != shape:
-        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
-                           f"got {list(gs)} but expected shape compatible with {list(shape)}")
+        # torch: a gradient the input's shape broadcasts to is summed back to that shape
+        lead = len(gs) - len(shape)
+        if lead < 0 or any(s != 1 and s != t for s, t in zip(shape, gs[lead:])):
+            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index "
+                               f"{i} - got {list(gs)} but expected shape compatible with "
+                               f"{list(shape)}")
+        from .ops._util import sum_to
+        g = sum_to(g, shape)
     gd = g._data.dtype if isinstance(g, Tensor) else g.dtype
     if gd != dtype:
         g = g.to(dtype) if isinstance(g, Tensor) else g.astype(dtype)

@@ -203,3 +203,26 @@ def test_tensor_hooks_may_not_change_shape_dtype_or_kind():
     x.register_hook(lambda g: g * 2)
     (x * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [6, 6])
+
+
+def test_custom_function_gradient_is_summed_to_the_input_shape():
+    class Twice(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return (g * 2).reshape(1, -1)          # broadcastable to the input: summed back
+
+    class Wrong(Twice):
+        @staticmethod
+        def backward(ctx, g):
+            return autograd.ones(3)
+
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    Twice.apply(x).sum().backward()
+    assert x.grad.shape == (2,)
+    np.testing.assert_array_equal(x.grad.numpy(), [2, 2])
+    with pytest.raises(RuntimeError, match="invalid gradient at index 0"):
+        Wrong.apply(x).sum().backward()
