@@ -183,17 +183,22 @@ def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     return _feature_dropout(x, p, training, inplace, 2 if x.ndim == 3 else 1, "dropout1d")
 
 
+def _warn_rank(name, nd, k):
+    """torch's deprecation warning for a ``name`` (k spatial dims) input of another rank."""
+    warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated and will "
+                  "result in an error in a future release. To retain the behavior and silence "
+                  f"this warning, please use dropout instead. Note that {name} exists to provide "
+                  f"channel-wise dropout on inputs with {k} spatial dimensions, a channel "
+                  "dimension, and an optional batch dimension (i.e. "
+                  f"{k + 1}D or {k + 2}D inputs).")
+
+
 def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels: input (N, C, H, W); a 3-D input is taken as (N, C, L), and other
     ranks as (N, C, ...) with a warning, as torch."""
     x = _t(input)
     if x.ndim not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {x.ndim}-D input to dropout2d, which is deprecated "
-                      "and will result in an error in a future release. To retain the behavior "
-                      "and silence this warning, please use dropout instead. Note that dropout2d "
-                      "exists to provide channel-wise dropout on inputs with 2 spatial "
-                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D "
-                      "or 4D inputs).")
+        _warn_rank("dropout2d", x.ndim, 2)
     if x.ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
                       "channel-wise 1D dropout behavior is desired - input is interpreted as "
@@ -209,12 +214,7 @@ def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     taken as unbatched, as torch)."""
     x = _t(input)
     if x.ndim not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {x.ndim}-D input to dropout3d, which is deprecated "
-                      "and will result in an error in a future release. To retain the behavior "
-                      "and silence this warning, please use dropout instead. Note that dropout3d "
-                      "exists to provide channel-wise dropout on inputs with 3 spatial "
-                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D "
-                      "or 5D inputs).")
+        _warn_rank("dropout3d", x.ndim, 3)
     return _feature_dropout(x, p, training, inplace, 2 if x.ndim == 5 else 1, "dropout3d")
 
 
