@@ -315,8 +315,9 @@ def _conv_dw(x, g, wshape, geo, packed=None):
 
 def _conv_dw_wide(xb, g5, toff, lay, G, Cg):
     """Weight gradient vectorised over output channels (a multiple of the vector width per
-    group): the gradient is transposed position-major once, then each tile keeps (channels x
-    streams) sums in registers over a cache-sized block of positions. -> (K, Cg, T)."""
+    group): the gradient is packed position-major once (``pack_gt``), then each tile keeps
+    (channels x streams) sums in registers over a cache-sized block of positions.
+    -> (K, Cg, T)."""
     K = g5.shape[1]
     M = lay.gQ
     gt = _scratch.take((M, K), g5.dtype)              # position-major, zeros in junk rows
