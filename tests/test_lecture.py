@@ -126,3 +126,30 @@ def test_local_response_norm_vs_torch(shape, size):
     assert repr(nn.LocalResponseNorm(3)) == repr(torch.nn.LocalResponseNorm(3))
     with pytest.raises(ValueError, match="3D or higher"):
         F.local_response_norm(autograd.randn(2, 3), 2)
+
+
+def test_local_contrast_norm_gradient_is_finite_on_flat_regions():
+    # sqrt'(0) is infinite: a zero local deviation (a flat or zero-padded region) once made
+    # every input gradient NaN through the image-wide mean of s
+    rng = np.random.default_rng(0)
+    x = np.pad(rng.standard_normal((1, 2, 3, 3)), ((0, 0), (0, 0), (0, 9), (0, 9)))
+    for a in (x, np.zeros((1, 1, 6, 6))):
+        t = autograd.tensor(a, requires_grad=True)
+        F.local_contrast_norm(t).sum().backward()
+        assert np.isfinite(t.grad.numpy()).all()
+    t = autograd.tensor(x[:, :, :6, :6].copy(), requires_grad=True)
+    assert autograd.gradcheck(lambda a: F.local_contrast_norm(a, 3, 1.0), (t,))
+
+
+def test_locally_connected_checks_bias_dtype_and_reports_1d_shapes():
+    m = nn.LocallyConnected2d(2, 3, (5, 6), 3, 1, 1)
+    x = autograd.tensor(np.zeros((1, 2, 5, 6), np.float32))
+    with pytest.raises(RuntimeError, match=r"bias \(autograd.float64\) must have the same dtype"):
+        F.locally_connected2d(x, m.weight, autograd.tensor(np.zeros((3, 5, 6))), 1, 1)
+    m1 = nn.LocallyConnected1d(2, 3, 7, 2)
+    with pytest.raises(RuntimeError, match=r"locally_connected1d\(\): input \(1, 2, 8\) .* "
+                                           r"output length 7, but weight \(6, 3, 2, 2\)"):
+        m1(autograd.tensor(np.zeros((1, 2, 8), np.float32)))
+    with pytest.raises(RuntimeError, match=r"weight expects 2 input channels but input has 3"):
+        m1(autograd.tensor(np.zeros((1, 3, 7), np.float32)))
+    assert "dim=2" in repr(nn.ChannelPool(2, dim=2))

@@ -169,7 +169,11 @@ def local_contrast_norm(input: Tensor, kernel_size: int = 9, sigma: float = 2.0,
         return autograd.matmul(autograd.matmul(Gh, t), GwT)
 
     v = x - blur(x.mean(1, keepdim=True))
-    s = blur((v * v).mean(1, keepdim=True)).sqrt()
+    q = blur((v * v).mean(1, keepdim=True))
+    # sqrt with a zero (sub)gradient where q == 0 (flat regions, zero padding): sqrt'(0) is
+    # infinite, and through mean(s) its NaN reached every input gradient
+    pos = q > 0
+    s = autograd.where(pos, autograd.where(pos, q, 1.0).sqrt(), 0.0)
     c = s.mean((2, 3), keepdim=True)
     den = autograd.maximum(autograd.maximum(s, c), Tensor._make(np.asarray(eps, dt)))
     y = v / den
@@ -217,9 +221,10 @@ def locally_connected2d(input: Tensor, weight: Tensor, bias: Tensor | None = Non
     if bias is not None and tuple(bias.shape) != (O, OH, OW):
         raise RuntimeError(f"{fn}(): bias must have shape {(O, OH, OW)}, got "
                            f"{tuple(bias.shape)}")
-    if weight._data.dtype != input._data.dtype:
-        raise RuntimeError(f"{fn}(): input ({input.dtype}) and weight ({weight.dtype}) must have "
-                           "the same dtype")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"{fn}(): input ({input.dtype}) and {name} ({t.dtype}) must "
+                               "have the same dtype")
     geom = (kh, kw, sh, sw, ph, pw, OH, OW)
     cols = P.Unfold.apply(input, geom)                         # (L, N, C*kh*kw)
     wm = weight.reshape(OH * OW, O, C * kh * kw)
@@ -239,6 +244,19 @@ def locally_connected1d(input: Tensor, weight: Tensor, bias: Tensor | None = Non
     s = stride if isinstance(stride, int) else stride[0]
     p = padding if isinstance(padding, int) else padding[0]
     OL, O, C, k = weight.shape
+    # the 1-d checks here, so messages show the caller's shapes (not the 2-d view's)
+    if s <= 0 or p < 0:
+        raise RuntimeError(f"{fn}(): stride must be positive and padding non-negative, got "
+                           f"stride={stride}, padding={padding}")
+    if input.shape[1] != C:
+        raise RuntimeError(f"{fn}(): weight expects {C} input channels but input has "
+                           f"{input.shape[1]} (input {tuple(input.shape)}, weight "
+                           f"{tuple(weight.shape)})")
+    el = (input.shape[2] + 2 * p - k) // s + 1
+    if el != OL or el <= 0:
+        raise RuntimeError(f"{fn}(): input {tuple(input.shape)} with kernel {k}, stride {s}, "
+                           f"padding {p} gives output length {el}, but weight "
+                           f"{tuple(weight.shape)} was made for {OL}")
     b2 = None if bias is None else bias.reshape(bias.shape[0], 1, -1) if bias.dim() == 2 \
         else bias
     if bias is not None and tuple(bias.shape) != (O, OL):

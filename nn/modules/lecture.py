@@ -53,7 +53,7 @@ class ChannelPool(Module):
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"mode={self.mode!r}")
+                f"mode={self.mode!r}, dim={self.dim}")
 
 
 def _dtype(dtype):
