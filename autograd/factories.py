@@ -36,6 +36,8 @@ def _infer_np(data):
     """The dtype torch.tensor(data) would choose."""
     if isinstance(data, (np.ndarray, np.generic)):     # numpy scalars keep theirs, as in torch
         return data.dtype if data.dtype in _dt._BY_NP else None
+    if isinstance(data, (list, tuple)):
+        return _infer_seq(data)
     arr = np.asarray(data)
     if arr.dtype.kind == "f":
         return _dt.default_np()
@@ -50,8 +52,6 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     """A new tensor holding a copy of data (list, number, ndarray or Tensor)."""
     if isinstance(data, Tensor):
         data = data._data
-    elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
-        data = np.array([np.asarray(x._data) if isinstance(x, Tensor) else x for x in data])
     if dtype is not None:
         npd = _dt.to_numpy_dtype(dtype)
     else:
@@ -59,7 +59,32 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         if npd is None:
             raise TypeError(f"tensor(): could not infer a dtype for {type(data).__name__} data "
                             f"(numpy dtype {np.asarray(data).dtype}); pass dtype=")
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+        data = np.array([np.asarray(x._data) if isinstance(x, Tensor) else x for x in data])
     return _finish(np.array(data, dtype=npd, copy=True), requires_grad)
+
+
+def _infer_seq(data):
+    """torch's rule for a (nested) sequence: each element brings its own dtype (numpy scalars
+    and arrays and tensors theirs, Python bool/int/float bool/int64/the default float), and
+    they promote by category (a float beats any int; within one, the wider). Empty: default."""
+    py, other, stack = set(), [], [data]
+    while stack:                        # one flat pass: type() per element (large lists)
+        for x in stack.pop():
+            t = type(x)
+            if t is list or t is tuple:
+                stack.append(x)
+            elif t is float or t is int or t is bool:
+                py.add(t)
+            else:
+                other.append(x)
+    res = None
+    for d in [_dt.scalar_dtype(t()) for t in py] + [
+            x._data.dtype if isinstance(x, Tensor) else getattr(x, "dtype", None) for x in other]:
+        if d is None or d not in _dt._BY_NP:
+            return None
+        res = d if res is None else _dt._promote(res, d)
+    return _dt.default_np() if res is None else res
 
 
 def _flat(data):

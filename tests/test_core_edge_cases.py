@@ -226,3 +226,14 @@ def test_custom_function_gradient_is_summed_to_the_input_shape():
     np.testing.assert_array_equal(x.grad.numpy(), [2, 2])
     with pytest.raises(RuntimeError, match="invalid gradient at index 0"):
         Wrong.apply(x).sum().backward()
+
+
+def test_tensor_infers_dtype_from_numpy_and_tensor_elements_as_torch():
+    cases = [([np.array([1.0, 2.0]), np.array([3.0, 4.0])], np.float64),
+             ([np.float64(1.5)], np.float64), ([np.int32(1)], np.int32),
+             ([np.uint8(1)], np.uint8), ([np.array([1, 2], dtype=np.int32)], np.int32),
+             ([autograd.tensor(1), 2.5], np.float32), ([1, autograd.tensor(2.0)], np.float32),
+             ([np.int8(1), np.uint8(2)], np.int16), ([np.float32(1), 2.5], np.float32),
+             ([True, 1], np.int64), ([], np.float32), (((1, 2), (3, 4)), np.int64)]
+    for data, want in cases:
+        assert autograd.tensor(data).numpy().dtype == want, data
