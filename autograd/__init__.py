@@ -99,14 +99,24 @@ int = int32
 long = int64
 
 
+_PRINT_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+                   "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+                   "full": dict(precision=4, threshold=_builtins.float("inf"), edgeitems=3,
+                                linewidth=80)}
+
+
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
                      profile=None, sci_mode=None):
-    import numpy as _np
-    kw = {k: v for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
-                                linewidth=linewidth).items() if v is not None}
-    _np.set_printoptions(**kw)
+    """torch.set_printoptions for tensor reprs (numpy's own options are left alone). A
+    ``profile`` sets the four numbers first; ``sci_mode`` (None: chosen per tensor) is set on
+    every call, as torch."""
     from .tensor import _PRINT
-    _PRINT.update({k: v for k, v in kw.items() if k in _PRINT})
+    if profile is not None:
+        _PRINT.update(_PRINT_PROFILES[profile])
+    _PRINT.update({k: v for k, v in dict(precision=precision, threshold=threshold,
+                                         edgeitems=edgeitems, linewidth=linewidth).items()
+                   if v is not None})
+    _PRINT["sci_mode"] = sci_mode
 
 
 def set_num_threads(n: int) -> None:

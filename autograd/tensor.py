@@ -914,7 +914,7 @@ _TYPE_NAMES = {np.dtype(np.float32): "autograd.FloatTensor",
                np.dtype(np.bool_): "autograd.BoolTensor"}
 
 
-_PRINT = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80}
+_PRINT = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
 
 
 def _summarize(a: np.ndarray, edge: int) -> np.ndarray:
@@ -941,7 +941,9 @@ def _element_formatter(a: np.ndarray):
     else:
         int_mode = bool(np.all(v[np.isfinite(v)] == np.ceil(v[np.isfinite(v)])))
         mx, mn = nz.max(), nz.min()
-        sci = bool(mx / mn > 1000.0 or mx > 1e8 or mn < 1e-4)
+        sci = bool(mx / mn > 1000.0 or mx > 1e8 or (not int_mode and mn < 1e-4))
+    if _PRINT["sci_mode"] is not None:
+        sci = bool(_PRINT["sci_mode"])
     vals = v[np.isfinite(v) & (v != 0)].tolist()
     if sci:
         width = max([1] + [len(f"{x:.{prec}e}") for x in vals])
@@ -989,7 +991,8 @@ def _format_tensor(t: Tensor) -> str:
         body = _format_body(a, _element_formatter(shown), len("tensor("), summarize)
     extras = []
     default = _dt.default_np()
-    if not ((kind == "f" and a.dtype == default) or a.dtype == np.int64 or kind == "b"):
+    # an empty tensor has no elements to tell int64 or bool from: its dtype always shows
+    if a.dtype != default and (a.size == 0 or not (a.dtype == np.int64 or kind == "b")):
         extras.append(f"dtype={_dt.from_numpy_dtype(a.dtype)!r}")
     if a.size == 0 and a.ndim > 1:
         extras.insert(0, f"size={tuple(a.shape)}")
@@ -997,7 +1000,17 @@ def _format_tensor(t: Tensor) -> str:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:
         extras.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+    # torch: a suffix that would overflow the line width goes on a new line
+    out = "tensor(" + body
+    last = len(out) - out.rfind("\n") + 1
+    for e in extras:
+        if last + len(e) + 2 > _PRINT["linewidth"]:
+            out += ",\n" + " " * len("tensor(") + e
+            last = len("tensor(") + len(e)
+        else:
+            out += ", " + e
+            last += len(e) + 2
+    return out + ")"
 
 
 from . import ops as _ops  # noqa: E402  (ops build on Tensor)

@@ -237,3 +237,26 @@ def test_tensor_infers_dtype_from_numpy_and_tensor_elements_as_torch():
              ([True, 1], np.int64), ([], np.float32), (((1, 2), (3, 4)), np.int64)]
     for data, want in cases:
         assert autograd.tensor(data).numpy().dtype == want, data
+
+
+def test_printing_as_torch_empty_dtypes_wrapped_suffixes_and_print_options():
+    assert repr(autograd.zeros(0, dtype=autograd.int64)) == "tensor([], dtype=autograd.int64)"
+    assert repr(autograd.zeros(2, 0, dtype=autograd.bool)) == \
+        "tensor([], size=(2, 0), dtype=autograd.bool)"
+    t = autograd.tensor([-1.7334e-04, -14.737, 1.3391], dtype=autograd.float64,
+                        requires_grad=True)
+    assert repr(t) == ("tensor([-1.7334e-04, -1.4737e+01,  1.3391e+00], dtype=autograd.float64,"
+                       "\n       requires_grad=True)")
+    before = np.get_printoptions()
+    try:
+        autograd.set_printoptions(sci_mode=False)
+        assert repr(autograd.tensor([1e-6, 1.0])) == "tensor([0.0000, 1.0000])"
+        autograd.set_printoptions(sci_mode=True)
+        assert repr(autograd.tensor([1.0, 2.0])) == "tensor([1.0000e+00, 2.0000e+00])"
+        autograd.set_printoptions(profile="short")
+        assert repr(autograd.tensor([3.14159, 2.7])) == "tensor([3.14, 2.70])"
+        autograd.set_printoptions(precision=2)
+        assert np.get_printoptions() == before          # numpy's own options untouched
+    finally:
+        autograd.set_printoptions(profile="default")
+    assert repr(autograd.tensor([3.14159])) == "tensor([3.1416])"
