@@ -2,6 +2,8 @@
 arange, linspace, eye, rand, randn, randint, randperm, and the *_like forms."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from . import dtypes as _dt
@@ -203,14 +205,54 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
                else np.dtype(np.int64))
     else:
         npd = _np_dtype(dtype)
-    n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
-    arr = (vals[0] + np.arange(max(n, 0), dtype=np.float64) * vals[2]).astype(npd)
-    return _finish(arr, requires_grad)
+    n = max(int(np.ceil((vals[1] - vals[0]) / vals[2])), 0)
+    if npd.kind != "f":
+        arr = (vals[0] + np.arange(n, dtype=np.float64) * vals[2]).astype(npd)
+        return _finish(arr, requires_grad)
+    return _finish(_arange_like_torch(float(vals[0]), float(vals[2]), n, npd), requires_grad)
+
+
+def _fma(a, b, c, npd):
+    """a*b + c rounded once to npd (long double holds a float64 times a small int exactly):
+    torch's CPU kernels compile these expressions to fused multiply-adds."""
+    ld = np.longdouble
+    return (np.asarray(a, ld) * np.asarray(b, ld) + np.asarray(c, ld)).astype(npd)
+
+
+def _arange_like_torch(start, step, n, npd):
+    """torch's CPU arange values: per thread chunk, vectors of 32 bytes whose first element is
+    start + step*i (in double) rounded to the dtype and the rest that base + j*step; a scalar
+    tail. (start + i*step in float64 and one cast differs in ~20 % of elements.)"""
+    V = 32 // npd.itemsize
+    out = np.empty(n, npd)
+    # at::parallel_for: chunks of >= 32768 over torch's threads (one per core by default)
+    tasks = max(1, min(os.cpu_count() or 1, -(-n // 32768)))
+    chunk = max(1, -(-n // tasks))
+    for b in range(0, n, chunk):
+        e = min(n, b + chunk)
+        nv = (e - b) // V
+        base = _fma(step, b + np.arange(nv) * V, start, np.float64).astype(npd)
+        out[b:b + nv * V] = _fma(step, np.tile(np.arange(V), nv), np.repeat(base, V), npd)
+        tail = np.arange(b + nv * V, e)
+        out[tail] = _fma(step, tail, start, npd)
+    return out
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.linspace(float(start), float(end), int(steps)).astype(_np_dtype(dtype)),
-                   requires_grad)
+    npd = _np_dtype(dtype)
+    steps = int(steps)
+    if npd.kind != "f" or steps < 2:
+        return _finish(np.linspace(float(start), float(end), steps).astype(npd), requires_grad)
+    # torch's kernel: the first half counts up from start, the second down from end, each
+    # value one fused multiply-add in the dtype (np.linspace differed by an ulp in ~10 %)
+    s, e = npd.type(start), npd.type(end)
+    step = (e - s) / npd.type(steps - 1)
+    i = np.arange(steps)
+    half = steps // 2
+    out = np.empty(steps, npd)
+    out[:half] = _fma(step, i[:half], s, npd)
+    out[half:] = _fma(-step, steps - 1 - i[half:], e, npd)
+    return _finish(out, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):

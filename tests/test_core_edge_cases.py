@@ -260,3 +260,15 @@ def test_printing_as_torch_empty_dtypes_wrapped_suffixes_and_print_options():
     finally:
         autograd.set_printoptions(profile="default")
     assert repr(autograd.tensor([3.14159])) == "tensor([3.1416])"
+
+
+def test_linspace_and_float_arange_round_as_torch():
+    # torch's kernels: fused multiply-adds in the dtype, linspace counting down from the end
+    # in its second half, arange in 32-byte vectors from a per-vector base
+    assert float(autograd.linspace(-1, 1, 13)[6]) == np.float32(-2.9802322e-08)
+    assert float(autograd.arange(-1, 1, 0.2)[5]) == np.float32(5.551115123125783e-17)
+    assert float(autograd.arange(0, 10, 0.1)[9]) == np.float32(0.90000004)
+    x = autograd.linspace(0, 1, 1000).numpy()
+    assert x[0] == 0 and x[-1] == 1 and np.all(np.diff(x) > 0)
+    np.testing.assert_allclose(autograd.arange(0.5, 7.3, 0.37, dtype=autograd.float64).numpy(),
+                               0.5 + 0.37 * np.arange(19), rtol=1e-15)
