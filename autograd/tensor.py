@@ -130,7 +130,7 @@ class Tensor:
 
     @property
     def shape(self) -> "Size":
-        return Size(self._data.shape)
+        return _tuple_new(Size, self._data.shape)         # an array's shape: no checks
 
     @property
     def dtype(self) -> _dt.dtype:
@@ -156,7 +156,7 @@ class Tensor:
 
     def size(self, dim: int | None = None):
         if dim is None:
-            return Size(self._data.shape)
+            return _tuple_new(Size, self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
 
     def numel(self) -> int:
@@ -803,11 +803,40 @@ class Tensor:
         return _ops.getitem(self, key)
 
 
+_tuple_new = tuple.__new__
+
+
 class Size(tuple):
-    """torch.Size: a tuple of ints."""
+    """torch.Size: a tuple of ints; slicing, + and * give Sizes too."""
+
+    def __new__(cls, sizes=()):
+        out = []
+        for v in sizes:
+            if isinstance(v, Tensor) and v._data.ndim == 0 and v._data.dtype.kind in "iu":
+                v = int(v._data)
+            elif isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+                raise TypeError(f"autograd.Size() takes an iterable of 'int' (item "
+                                f"{len(out)} is '{type(v).__name__}')")
+            out.append(int(v))
+        return tuple.__new__(cls, out)
 
     def __repr__(self):
         return f"autograd.Size({list(self)})"
+
+    def __getitem__(self, key):
+        r = tuple.__getitem__(self, key)
+        return Size(r) if isinstance(key, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple(self) * n)
+
+    __rmul__ = __mul__
 
     def numel(self) -> int:
         n = 1

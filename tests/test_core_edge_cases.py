@@ -272,3 +272,13 @@ def test_linspace_and_float_arange_round_as_torch():
     assert x[0] == 0 and x[-1] == 1 and np.all(np.diff(x) > 0)
     np.testing.assert_allclose(autograd.arange(0.5, 7.3, 0.37, dtype=autograd.float64).numpy(),
                                0.5 + 0.37 * np.arange(19), rtol=1e-15)
+
+
+def test_size_slicing_and_arithmetic_stay_sizes():
+    s = autograd.zeros(2, 3, 4).shape
+    for r in (s[1:], s + (4,), (1,) + s, s * 2):
+        assert isinstance(r, autograd.Size)
+    assert s[1:] == (3, 4) and isinstance(s[0], int)
+    assert autograd.Size([autograd.tensor(2), np.int64(3)]) == (2, 3)
+    with pytest.raises(TypeError, match="iterable of 'int'"):
+        autograd.Size([2.5])
