@@ -119,17 +119,26 @@ def _np_dtype(dtype):
     return _dt.to_numpy_dtype(dtype)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
-    return _finish(np.zeros(_size(size), _np_dtype(dtype)), requires_grad)
+def _shape(args, size):
+    """The shape of zeros(2, 3), zeros((2, 3)) or zeros(size=(2, 3))."""
+    if size is not None:
+        if args:
+            raise TypeError("got both positional sizes and size=")
+        return _size((size,) if isinstance(size, (tuple, list)) else (size,))
+    return _size(args)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
-    return _finish(np.ones(_size(size), _np_dtype(dtype)), requires_grad)
+def zeros(*args, size=None, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
+    return _finish(np.zeros(_shape(args, size), _np_dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None,
+def ones(*args, size=None, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
+    return _finish(np.ones(_shape(args, size), _np_dtype(dtype)), requires_grad)
+
+
+def empty(*args, size=None, dtype=None, device=None, requires_grad=False, out=None,
           memory_format=None) -> Tensor:
-    return _finish(np.empty(_size(size), _np_dtype(dtype)), requires_grad)
+    return _finish(np.empty(_shape(args, size), _np_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -271,17 +280,17 @@ def _float_dtype(dtype, op):
     return npd
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """U[0, 1): torch's values for the same seed (autograd.random.fill_uniform)."""
     npd = _float_dtype(dtype, "rand")
-    return _finish(_R.fill_uniform(np.empty(_size(size), npd), 0.0, 1.0, generator),
+    return _finish(_R.fill_uniform(np.empty(_shape(args, size), npd), 0.0, 1.0, generator),
                    requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """N(0, 1): torch's values for the same seed (autograd.random.fill_normal)."""
     npd = _float_dtype(dtype, "randn")
-    return _finish(_R.fill_normal(np.empty(_size(size), npd), 0.0, 1.0, generator),
+    return _finish(_R.fill_normal(np.empty(_shape(args, size), npd), 0.0, 1.0, generator),
                    requires_grad)
 
 
@@ -327,6 +336,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             requires_grad=False):
     if size is None:                 # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:               # randint(high, size=...)
+        low, high = 0, low
     if high is None:
         raise TypeError("randint(): missing 'high'")
     if high <= low:

@@ -282,3 +282,13 @@ def test_size_slicing_and_arithmetic_stay_sizes():
     assert autograd.Size([autograd.tensor(2), np.int64(3)]) == (2, 3)
     with pytest.raises(TypeError, match="iterable of 'int'"):
         autograd.Size([2.5])
+
+
+def test_factories_take_size_keyword_and_randint_high_with_size():
+    for f in (autograd.zeros, autograd.ones, autograd.empty, autograd.rand, autograd.randn):
+        assert f(size=(2, 3)).shape == (2, 3) and f(2, 3).shape == (2, 3)
+    autograd.manual_seed(0)
+    a = autograd.randint(10, size=(2, 3))
+    autograd.manual_seed(0)
+    b = autograd.randint(0, 10, (2, 3))
+    assert a.shape == (2, 3) and a.tolist() == b.tolist()
