@@ -73,6 +73,8 @@ from .dtypes import (dtype, float16, float32, float64, uint8, int8, int16, int32
                      get_default_dtype, set_default_dtype, promote_types, can_cast, finfo,
                      iinfo)
 from .tensor import Tensor, Size, device  # noqa: E402
+from .tensor import _LEGACY  # noqa: E402
+globals().update(_LEGACY)     # FloatTensor, LongTensor, ... (torch's legacy constructors)
 from .function import Function, once_differentiable  # noqa: E402
 from . import function  # noqa: E402
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: E402

@@ -107,6 +107,24 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     return tensor(data, dtype=dtype)
 
 
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    """torch.asarray: shares memory with a tensor or numpy array when the dtype allows and
+    ``copy`` is not True; copy=False refuses to copy."""
+    if isinstance(obj, Tensor) or isinstance(obj, np.ndarray):
+        arr = obj._data if isinstance(obj, Tensor) else obj
+        npd = arr.dtype if dtype is None else _dt.to_numpy_dtype(dtype)
+        if copy is not True and npd == arr.dtype:
+            if isinstance(obj, Tensor) and not requires_grad:
+                return obj
+            return _finish(arr, requires_grad) if arr.dtype in _dt._BY_NP else tensor(arr)
+        if copy is False:
+            raise ValueError(f"asarray(): can't alias {arr.dtype} data as {npd} with copy=False")
+        return _finish(np.array(arr, dtype=npd), requires_grad)
+    if copy is False:
+        raise ValueError("asarray(): copy=False needs a Tensor or numpy array to alias")
+    return tensor(obj, dtype=dtype, requires_grad=requires_grad)
+
+
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor sharing the array's memory (no copy)."""
     if not isinstance(ndarray, np.ndarray):

@@ -35,12 +35,20 @@ class Tensor:
     __array_ufunc__ = None
     __array_priority__ = 1000
 
-    def __init__(self, data=None, *, requires_grad: bool = False, dtype=None):
-        """``autograd.Tensor(data)``: like torch.Tensor, a tensor of the default float dtype."""
+    def __init__(self, data=None, *sizes, requires_grad: bool = False, dtype=None):
+        """``autograd.Tensor(data)``: like torch.Tensor, a tensor of the default float dtype;
+        ``Tensor(2, 3)`` (ints: a size) one of that shape (zeros; torch's is uninitialised)."""
         if data is None:
             data = []
         if isinstance(data, Tensor):
             data = data._data
+        if sizes or (isinstance(data, (int, np.integer)) and not isinstance(data, bool)):
+            shape = (data,) + sizes
+            if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
+                       for v in shape):
+                raise TypeError(f"Tensor(): expected data or a size of non-negative ints, got "
+                                f"{shape}")
+            data = np.zeros(tuple(int(v) for v in shape))
         arr = np.array(data, dtype=_dt.to_numpy_dtype(dtype))
         self._data = arr
         self._requires_grad = False
@@ -298,6 +306,15 @@ class Tensor:
     def type(self, dtype=None):
         if dtype is None:
             return _TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))
+        if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1].endswith("Tensor"):
+            # x.type('torch.DoubleTensor') / x.type(y.type()): the legacy type names
+            name = dtype.rsplit(".", 1)[-1]
+            hit = [d for d, n in _TYPE_NAMES.items() if n.rsplit(".", 1)[-1] == name]
+            if not hit:
+                raise ValueError(f"invalid type: '{dtype}'")
+            return self.to(_dt.from_numpy_dtype(hit[0]))
+        if isinstance(dtype, type) and isinstance(getattr(dtype, "_np", None), np.dtype):
+            return self.to(_dt.from_numpy_dtype(dtype._np))        # x.type(autograd.LongTensor)
         return self.to(dtype)
 
     def type_as(self, other: "Tensor") -> "Tensor":
@@ -1130,3 +1147,31 @@ for _n, _f in (("where", _tensor_where), ("new_zeros", _new(0)), ("new_ones", _n
     if _n not in Tensor.__dict__:
         setattr(Tensor, _n, _f)
 
+
+class _LegacyTensorType(type):
+    """torch.FloatTensor & co.: calling one builds a tensor of its dtype (from data, or zeros
+    of a size given as ints); isinstance(x, FloatTensor) checks the dtype."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj._data.dtype == cls._np
+
+    def __call__(cls, *args):
+        if args and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                        for v in args):
+            return Tensor._make(np.zeros(tuple(int(v) for v in args), cls._np))
+        if len(args) > 1:
+            raise TypeError(f"{cls.__name__}(): expected data or a size of ints")
+        data = args[0] if args else []
+        return Tensor._make(np.array(data._data if isinstance(data, Tensor) else data,
+                                     dtype=cls._np))
+
+
+def _legacy_types():
+    out = {}
+    for npd, name in _TYPE_NAMES.items():
+        short = name.rsplit(".", 1)[-1]
+        out[short] = _LegacyTensorType(short, (), {"_np": npd})
+    return out
+
+
+_LEGACY = _legacy_types()

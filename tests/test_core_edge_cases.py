@@ -292,3 +292,21 @@ def test_factories_take_size_keyword_and_randint_high_with_size():
     autograd.manual_seed(0)
     b = autograd.randint(0, 10, (2, 3))
     assert a.shape == (2, 3) and a.tolist() == b.tolist()
+
+
+def test_legacy_constructors_tensor_sizes_and_asarray():
+    x = autograd.FloatTensor([1, 2])
+    assert x.dtype == autograd.float32 and isinstance(x, autograd.FloatTensor)
+    assert not isinstance(x, autograd.LongTensor)
+    assert autograd.LongTensor(2, 3).shape == (2, 3)
+    assert x.type() == "autograd.FloatTensor"
+    assert x.type("torch.DoubleTensor").dtype == autograd.float64
+    assert x.type(autograd.LongTensor).dtype == autograd.int64
+    assert autograd.Tensor(2, 3).shape == (2, 3) and autograd.Tensor([1, 2]).dtype == autograd.float32
+    a = np.arange(3.0)
+    t = autograd.asarray(a)
+    t[0] = 5.0
+    assert a[0] == 5.0                                    # shares memory
+    assert autograd.asarray(t) is t and autograd.asarray([1, 2]).dtype == autograd.int64
+    with pytest.raises(ValueError):
+        autograd.asarray(a, dtype=autograd.float32, copy=False)
