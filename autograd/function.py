@@ -13,6 +13,7 @@ Tensors everywhere, as in PyTorch.
 from __future__ import annotations
 
 import itertools
+import weakref
 
 import numpy as np
 
@@ -460,6 +461,12 @@ def _share_view(t, cls, args):
     step = (cls, args[1:])
     src = getattr(a, "_view_src", None)
     t._view_src = (a, (step,)) if src is None else (src[0], src[1] + (step,))
+    # the root keeps its live views, so an in-place op can regenerate their graphs
+    root = t._view_src[0].__dict__
+    views = root.get("_views")
+    if views is None:
+        views = root["_views"] = weakref.WeakSet()
+    views.add(t)
 
 
 def _edge_meta(e):

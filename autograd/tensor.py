@@ -451,6 +451,7 @@ class Tensor:
             self._requires_grad = True
             if view_src is not None:
                 _rewire_view_root(view_src, out)
+            _regenerate_views(self, view_src)
         return self
 
     def _bump_version(self):
@@ -923,6 +924,25 @@ def _rewire_view_root(view_src, new_view):
     root.grad_fn = node
     root._out_idx = 0
     root._requires_grad = True
+
+
+def _regenerate_views(t, view_src):
+    """After an in-place op on ``t`` (a root tensor or one of its views) rewired the root's
+    graph, the other live views of that root take their view ops replayed on the root's new
+    graph (torch regenerates a view's grad_fn the same way): a view taken before the write
+    then differentiates through it instead of reading the old graph."""
+    root = view_src[0] if view_src is not None else t
+    views = root.__dict__.get("_views")
+    if not views:
+        return
+    for v in list(views):
+        src = v.__dict__.get("_view_src")
+        if v is t or src is None or src[0] is not root:
+            continue
+        r = root
+        for cls, extra in src[1]:
+            r = cls.apply(r, *extra)
+        v.grad_fn, v._out_idx, v._requires_grad = r.grad_fn, r._out_idx, r._requires_grad
 
 
 def _check_inplace_result(self, out, op):

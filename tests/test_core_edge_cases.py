@@ -310,3 +310,31 @@ def test_legacy_constructors_tensor_sizes_and_asarray():
     assert autograd.asarray(t) is t and autograd.asarray([1, 2]).dtype == autograd.int64
     with pytest.raises(ValueError):
         autograd.asarray(a, dtype=autograd.float32, copy=False)
+
+
+def test_views_taken_before_an_inplace_change_differentiate_through_it():
+    # torch regenerates such views' grad_fn; they once kept the old graph (wrong gradients)
+    x = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    v = y[:2]
+    y.mul_(2)
+    (v * v).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [8, 16, 0])
+    x = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    v1, v2 = y[:2], y[1:]
+    v2.mul_(2)                                            # through a sibling view
+    (v1 * v1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2, 16, 0])
+    w = autograd.tensor([1.0, 2.0], requires_grad=True)
+    buf = autograd.zeros(4)
+    v = buf[1:3]
+    buf[1:3] = w * 2                                      # the base did not require grad
+    (v * v).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [8, 16])
+    x = autograd.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x * 1
+    vv = y.t()[0]                                         # a view of a view
+    y.mul_(3)
+    (vv * vv).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[18, 0], [54, 0]])
