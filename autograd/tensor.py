@@ -446,9 +446,15 @@ class Tensor:
                 if entry[0] == 1 and entry[2] is out._vc:
                     node._saved[k] = (1, entry[1], self._vc, self._vc[0])
         if node is not None:
+            old, old_idx = self.grad_fn, self._out_idx
             self.grad_fn = node
             self._out_idx = out._out_idx
             self._requires_grad = True
+            if old is not None and old._retain and old._retain.get(old_idx) is not None \
+                    and old._retain[old_idx]() is self:
+                # retain_grad() follows the tensor to its new value (torch)
+                del old._retain[old_idx]
+                self.retain_grad()
             if view_src is not None:
                 _rewire_view_root(view_src, out)
             _regenerate_views(self, view_src)

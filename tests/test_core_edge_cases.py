@@ -338,3 +338,13 @@ def test_views_taken_before_an_inplace_change_differentiate_through_it():
     y.mul_(3)
     (vv * vv).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[18, 0], [54, 0]])
+
+
+def test_retain_grad_follows_an_inplace_change():
+    x = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    y.retain_grad()
+    y.mul_(2)
+    (y * 3).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [3, 3, 3])     # the new value's gradient
+    np.testing.assert_array_equal(x.grad.numpy(), [6, 6, 6])
