@@ -404,8 +404,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                        accumulate=False)
     for i, r in enumerate(res):
         if r is None:
-            if materialize_grads:
-                res[i] = Tensor._make(np.zeros_like(inputs[i]._data))
+            if materialize_grads:                 # create_graph: differentiable zeros (torch)
+                res[i] = Tensor._make(np.zeros_like(inputs[i]._data), bool(create_graph))
             elif not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
                                    "been used in the graph. Set allow_unused=True if this is the "
