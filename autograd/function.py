@@ -81,6 +81,8 @@ class Function:
             cls._node_cls = type(cls.__name__ + "Backward", (cls,),
                                  {"_is_node_cls": True, "__module__": cls.__module__,
                                   "__qualname__": cls.__qualname__ + "Backward"})
+            if "apply" not in cls.__dict__:
+                cls.apply = classmethod(_apply_kw)
 
     @staticmethod
     def backward(ctx, *grad_outputs):
@@ -177,7 +179,8 @@ class Function:
     def apply(cls, *args):
         # The hot path of every op. Built-in (raw) primitives with one ndarray output are done
         # here in one pass; everything else (observers, user Functions, tuple outputs) goes
-        # through the general _apply / _finish.
+        # through the general _apply / _finish. (User Functions also take keyword arguments:
+        # _apply_kw, set by __init_subclass__.)
         if observer is not None:
             return observer(cls, args, cls._apply)
         if not cls._raw:
@@ -445,6 +448,24 @@ def _finish(cls, ctx, args, out, record, needs, nxt):
     if observer is not None and hasattr(observer, "on_node"):
         observer.on_node(ctx)
     return results[0] if single else tuple(results)
+
+
+def _apply_kw(cls, *args, **kwargs):
+    """A user Function's apply: keyword arguments bound to forward's signature, as torch."""
+    if kwargs:
+        args = _bind_forward_args(cls, args, kwargs)
+    return Function.apply.__func__(cls, *args)
+
+
+def _bind_forward_args(cls, args, kwargs):
+    """apply(x, k=3): the positional arguments forward(ctx, ...) would receive."""
+    import inspect
+    bound = inspect.signature(cls.forward).bind(None, *args, **kwargs)
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError(f"{cls.__name__}.apply(): keyword-only arguments of forward are not "
+                        f"supported ({sorted(bound.kwargs)})")
+    return tuple(bound.args[1:])
 
 
 def _share_view(t, cls, args):

@@ -348,3 +348,22 @@ def test_retain_grad_follows_an_inplace_change():
     (y * 3).sum().backward()
     np.testing.assert_array_equal(y.grad.numpy(), [3, 3, 3])     # the new value's gradient
     np.testing.assert_array_equal(x.grad.numpy(), [6, 6, 6])
+
+
+def test_function_apply_binds_keyword_arguments():
+    class Scale(autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k=2):
+            ctx.k = k
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.k, None
+
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    y = Scale.apply(x, k=3)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), [3, 6])
+    np.testing.assert_array_equal(x.grad.numpy(), [3, 3])
+    assert Scale.apply(x).tolist() == [2.0, 4.0]
