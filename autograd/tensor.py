@@ -1182,14 +1182,14 @@ class _LegacyTensorType(type):
         return isinstance(obj, Tensor) and obj._data.dtype == cls._np
 
     def __call__(cls, *args):
+        from .factories import tensor, zeros
+        dtype = _dt.from_numpy_dtype(cls._np)
         if args and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                         for v in args):
-            return Tensor._make(np.zeros(tuple(int(v) for v in args), cls._np))
+            return zeros(*args, dtype=dtype)
         if len(args) > 1:
             raise TypeError(f"{cls.__name__}(): expected data or a size of ints")
-        data = args[0] if args else []
-        return Tensor._make(np.array(data._data if isinstance(data, Tensor) else data,
-                                     dtype=cls._np))
+        return tensor(args[0] if args else [], dtype=dtype)
 
 
 def _legacy_types():
