@@ -39,7 +39,7 @@ def _infer_np(data):
     if isinstance(data, (np.ndarray, np.generic)):     # numpy scalars keep theirs, as in torch
         return data.dtype if data.dtype in _dt._BY_NP else None
     if isinstance(data, (list, tuple)):
-        return _infer_seq(data)
+        return _infer_seq(_scan(data))
     arr = np.asarray(data)
     if arr.dtype.kind == "f":
         return _dt.default_np()
@@ -54,24 +54,24 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     """A new tensor holding a copy of data (list, number, ndarray or Tensor)."""
     if isinstance(data, Tensor):
         data = data._data
+    scan = _scan(data) if isinstance(data, (list, tuple)) else None
     if dtype is not None:
         npd = _dt.to_numpy_dtype(dtype)
     else:
-        npd = _infer_np(data)
+        npd = _infer_seq(scan) if scan is not None else _infer_np(data)
         if npd is None:
             raise TypeError(f"tensor(): could not infer a dtype for {type(data).__name__} data "
                             f"(numpy dtype {np.asarray(data).dtype}); pass dtype=")
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+    if scan is not None and any(isinstance(x, Tensor) for x in scan[1]):
         data = np.array([np.asarray(x._data) if isinstance(x, Tensor) else x for x in data])
     return _finish(np.array(data, dtype=npd, copy=True), requires_grad)
 
 
-def _infer_seq(data):
-    """torch's rule for a (nested) sequence: each element brings its own dtype (numpy scalars
-    and arrays and tensors theirs, Python bool/int/float bool/int64/the default float), and
-    they promote by category (a float beats any int; within one, the wider). Empty: default."""
+def _scan(data):
+    """One flat pass over a nested sequence (type() per element: large lists): the Python
+    scalar types met, and every other element (numpy scalars and arrays, tensors)."""
     py, other, stack = set(), [], [data]
-    while stack:                        # one flat pass: type() per element (large lists)
+    while stack:
         for x in stack.pop():
             t = type(x)
             if t is list or t is tuple:
@@ -80,6 +80,15 @@ def _infer_seq(data):
                 py.add(t)
             else:
                 other.append(x)
+    return py, other
+
+
+def _infer_seq(scan):
+    """torch's rule for a (nested) sequence, from its _scan: each element brings its own dtype
+    (numpy scalars and arrays and tensors theirs, Python bool/int/float bool/int64/the default
+    float), and they promote by category (a float beats any int; within one, the wider).
+    Empty: the default float."""
+    py, other = scan
     res = None
     for d in [_dt.scalar_dtype(t()) for t in py] + [
             x._data.dtype if isinstance(x, Tensor) else getattr(x, "dtype", None) for x in other]:
@@ -87,14 +96,6 @@ def _infer_seq(data):
             return None
         res = d if res is None else _dt._promote(res, d)
     return _dt.default_np() if res is None else res
-
-
-def _flat(data):
-    for x in data:
-        if isinstance(x, (list, tuple)):
-            yield from _flat(x)
-        else:
-            yield x
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
