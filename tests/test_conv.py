@@ -564,6 +564,25 @@ def test_pack_and_unpack_phases_against_loops(N, C, sp, s, lo, extra, slack, dt,
         K.unpack_phases(np.ascontiguousarray(out[:, :-1]), back, i64(s), i64(lo_p), i64(plane))
 
 
+@settings(max_examples=40, deadline=None)
+@given(N=st.integers(1, 2), C=st.integers(1, 2), H=st.integers(1, 3), W=st.integers(1, 80),
+       sh=st.integers(1, 2), sw=st.integers(1, 2), lo=st.integers(-2, 3), low=st.integers(-2, 3),
+       extra=st.integers(-2, 3), dt=st.sampled_from([np.float32, np.float64]),
+       seed=st.integers(0, 2 ** 16))
+def test_pack_phases_long_rows(N, C, H, W, sh, sw, lo, low, extra, dt, seed):
+    """Rows longer than a vector: the vectorised row copies (stride 2 packs both column phases
+    of a row at once, masked tails), against the loop reference."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((N, C, 1, H, W)).astype(dt)
+    s, lo3 = (1, sh, sw), (0, lo, low)
+    plane = (1, max(1, -(-(H + max(lo, 0)) // sh)), max(1, -(-(W + max(low, 0)) // sw) + extra))
+    L = sh * sw * N * plane[1] * plane[2] + 3
+    buf = np.full((C, L), np.nan, dt)
+    i64 = lambda t: np.array(t, np.int64)  # noqa: E731
+    K.pack_phases(a, buf, i64(s), i64(lo3), i64(plane), False)
+    np.testing.assert_array_equal(buf, _ref_pack(a, s, lo3, plane, L))
+
+
 def test_scratch_buffers_never_alias_results():
     from autograd.ops.conv import _scratch
     rng = np.random.default_rng(0)

@@ -573,6 +573,42 @@ _dwt_tile_n = _make_dwt_tile(DWT_V2, DWT_J2)
 
 
 @intrinsic
+def _rowcopy(typingctx, bf, o, af, src, n, step):
+    """bf[o + w] = af[src + step*w] for w < n, step 1 or 2, one vector of outputs per step, the
+    last one masked (nothing outside the row is read or written). LLVM's vectoriser left the
+    stride-2 loop of the phase split scalar (strided 3x3 pack: 3.2 ms)."""
+    sig = types.void(bf, o, af, src, n, step)
+
+    def codegen(context, builder, signature, args):
+        o, src, n, step = args[1], args[3], args[4], args[5]
+        _, lanes, vt = _vec(context, signature.args[0].dtype)
+        i64 = ir.IntType(64)
+        c = lambda v: ir.Constant(i64, v)  # noqa: E731
+        B = context.make_array(signature.args[0])(context, builder, args[0])
+        A = context.make_array(signature.args[2])(context, builder, args[2])
+        mstore = _mstore_fn(builder, vt)
+        even = ir.Constant(ir.VectorType(ir.IntType(32), lanes), list(range(0, 2 * lanes, 2)))
+        nread = builder.sub(builder.mul(n, step), builder.sub(step, c(1)))   # elements read
+        with cgutils.for_range(builder, builder.udiv(builder.add(n, c(lanes - 1)), c(lanes))) as lp:
+            w = builder.mul(lp.index, c(lanes))
+            at = builder.add(src, builder.mul(w, step))
+            left = builder.sub(nread, builder.mul(w, step))
+            # step 2: the even lanes of two vectors (for step 1 the second load is wasted but
+            # in the row: nothing past nread is read, whatever the step)
+            lo = _vload(builder, A.data, at, vt, _lane_mask(builder, lanes, left, 0))
+            hi = _vload(builder, A.data, builder.add(at, c(lanes)), vt,
+                        _lane_mask(builder, lanes, left, lanes))
+            v = builder.select(builder.icmp_signed("==", step, c(2)),
+                               builder.shuffle_vector(lo, hi, even), lo)
+            ptr = builder.bitcast(builder.gep(B.data, [builder.add(o, w)]), vt.as_pointer())
+            builder.call(mstore, [v, ptr, ir.Constant(ir.IntType(32), 1),
+                                  _lane_mask(builder, lanes, builder.sub(n, w), 0)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
 def _prefetch_span(typingctx, xf, start, n):
     """Prefetch (read, keep in L1) the cache lines of xf[start : start + n]."""
     sig = types.void(xf, start, n)
@@ -694,9 +730,14 @@ def _prefetch_span_py(xf, start, n):
     pass
 
 
+def _rowcopy_py(bf, o, af, src, n, step):
+    for w in range(n):
+        bf[o + w] = af[src + step * w]
+
+
 if numba.config.DISABLE_JIT:
     _tile, _dw_tile, _dwt_tile, _dwt_tile_n = _tile_py, _dw_tile_py, _dwt_tile_py, _dwt_tile_py
-    _prefetch_span = _prefetch_span_py
+    _prefetch_span, _rowcopy = _prefetch_span_py, _rowcopy_py
 
 
 @parallel_float32
@@ -739,16 +780,33 @@ def pack_gt(g, gt, plane):
 @parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def transpose2d(src, dst):
-    """dst[j, i] = src[i, j] in 32x32 tiles (layout changes of the batch-inner convs)."""
+    """dst[j, i] = src[i, j] (layout changes of the batch-inner convs) in 16x16 blocks, in
+    parallel over the side with more blocks (LeNet's (64, 1600) gradient has 4 row blocks).
+    A full block's fixed trip counts let LLVM unroll it: 2-4x the speed of 32x32 blocks with
+    variable bounds."""
     R = src.shape[0]
     Cc = src.shape[1]
-    for b in prange((R + 31) // 32):
-        r0 = b * 32
-        r1 = min(R, r0 + 32)
-        for c0 in range(0, Cc, 32):
-            for c in range(c0, min(Cc, c0 + 32)):
-                for r in range(r0, r1):
-                    dst[c, r] = src[r, c]
+    if dst.shape[0] != Cc or dst.shape[1] != R:
+        raise ValueError("transpose2d(): dst must have src's shape reversed")
+    sf = src.reshape(R * Cc)
+    df = dst.reshape(R * Cc)
+    nrb = (R + 15) // 16
+    ncb = (Cc + 15) // 16
+    ro = 1 if nrb >= ncb else 0
+    for u in prange(max(nrb, ncb)):
+        for i in range(min(nrb, ncb)):
+            rb = i + (u - i) * ro          # arithmetic, not `u if ... else i`: the selects
+            cb = u + (i - u) * ro          # kept LLVM from unrolling the block (2.5x slower)
+            r0 = rb * 16
+            c0 = cb * 16
+            if r0 + 16 <= R and c0 + 16 <= Cc:
+                for c in range(16):
+                    for r in range(16):
+                        df[np.uint64((c0 + c) * R + r0 + r)] = sf[np.uint64((r0 + r) * Cc + c0 + c)]
+            else:
+                for c in range(c0, min(Cc, c0 + 16)):
+                    for r in range(r0, min(R, r0 + 16)):
+                        df[np.uint64(c * R + r)] = sf[np.uint64(r * Cc + c)]
 
 
 @parallel_float32
@@ -814,6 +872,8 @@ def pack_phases(a, buf, s, lo, plane, inner):
                         for w in range(w0, w1):
                             for m in range(N):
                                 bf[np.uint64(o + w * N + m)] = af[np.uint64(src + m * CS + w * sw)]
+                    elif sw == 2:           # vectorised (LLVM left this loop scalar)
+                        _rowcopy(bf, o + w0, af, src + 2 * w0, w1 - w0, 2)
                     else:
                         for w in range(w0, w1):
                             bf[np.uint64(o + w)] = af[np.uint64(src + w * sw)]

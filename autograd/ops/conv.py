@@ -59,6 +59,23 @@ def _prod(t):
     return t[0] * t[1] * t[2]
 
 
+@functools.lru_cache(maxsize=1024)
+def _i64_cached(t):
+    return np.array(t, np.int64)
+
+
+@functools.lru_cache(maxsize=64)
+def _zeros(n, dtype):
+    """Shared zeros (the no-bias bias of the kernels; never written)."""
+    return np.zeros(n, dtype)
+
+
+def _i64(t):
+    """A small int tuple as a shared int64 array for the kernels' arguments (never written;
+    not flagged read-only, which Numba would compile as another signature)."""
+    return _i64_cached(tuple(t))
+
+
 _CHUNK = 1024          # elements of a row per work unit / cache block (weight gradient)
 _FWD_CHUNK = 288       # forward: row elements per work unit (measured best: 192-768)
 _KEEP_PACKED = 1 << 26  # conv inputs up to this many bytes keep their packed copy for dW
@@ -111,6 +128,7 @@ class _Lay:
 
     def __init__(self, N, plane, osp, inner):
         self.N, self.plane, self.osp, self.inner = N, plane, osp, inner
+        self.plane_a = _i64(plane)
         self._taps = {}
         S = _prod(plane)
         D, H, W = plane
@@ -160,8 +178,8 @@ class _Lay:
         P = _prod(s3)
         # + one tile width: the forward kernel's last tile reads (never stores) past the row
         buf = _scratch.take((C, P * self.block + slack + _K.tile_width(a5.dtype)), a5.dtype)
-        _K.pack_phases(np.ascontiguousarray(a5), buf, np.array(s3, np.int64),
-                       np.array(lo, np.int64), np.array(self.plane, np.int64), self.inner)
+        _K.pack_phases(np.ascontiguousarray(a5), buf, _i64(s3), _i64(lo), self.plane_a,
+                       self.inner)
         return buf
 
     def gpack(self, g5):
@@ -173,9 +191,8 @@ class _Lay:
             return dst.reshape(K, -1, self.Q)
         K = g5.shape[1]
         gb = _scratch.take((K, self.gQ), g5.dtype)
-        one = np.ones(3, np.int64)
-        _K.pack_phases(np.ascontiguousarray(g5), gb, one, one - 1,
-                       np.array(self.plane, np.int64), False)
+        _K.pack_phases(np.ascontiguousarray(g5), gb, _i64((1, 1, 1)), _i64((0, 0, 0)),
+                       self.plane_a, False)
         return gb.reshape(K, 1, self.gQ)
 
     def _sweep(self, xb, wf, toff, groups, b, out, orow, ldk, pw, wo):
@@ -183,7 +200,7 @@ class _Lay:
         R = len(self.row_off)
         tw = _K.tile_width(xb.dtype)
         nq = max(_cdiv(self.Q, _FWD_CHUNK), _cdiv(16, groups * R))   # >= 16 units if possible
-        b = np.zeros(K, xb.dtype) if b is None else np.ascontiguousarray(b, xb.dtype)
+        b = _zeros(K, xb.dtype) if b is None else np.ascontiguousarray(b, xb.dtype)
         # The tile prefetches its input streams when consecutive streams rarely share cache
         # lines: taps in several phase planes (far apart), or few taps per channel (1x1, the
         # strided input gradient's phases: a new channel every 1-4 streams). 1 thread: strided
@@ -227,8 +244,8 @@ class _Lay:
             _K.transpose2d(out.reshape(-1, N), dst)
             return dst.reshape((N, K) + osp)
         y = np.empty((N, K) + osp, out.dtype)
-        one = np.ones(3, np.int64)
-        _K.unpack_phases(out.reshape(K, -1), y, one, one - 1, np.array(self.oplane, np.int64))
+        _K.unpack_phases(out.reshape(K, -1), y, _i64((1, 1, 1)), _i64((0, 0, 0)),
+                         _i64(self.oplane))
         return y
 
 
@@ -248,18 +265,28 @@ def _layout(N, plane, osp, C, crop=False):
     return _Lay(N, plane, osp, inner)
 
 
-def _fwd_geom(x5, ksz, geo):
+@functools.lru_cache(maxsize=256)
+def _fwd_plan(xshape, ksz, geo):
+    """(layout, taps, slack, padding lo, strides) of a forward conv of an (N, C, D, H, W) input
+    with kernel ksz. Cached: a training loop asks for the same few geometries every step and
+    this Python arithmetic was ~10 % of LeNet conv2's forward."""
     stride, lo, hi, dil, groups = geo
     s3, d3, l3, h3 = _to3(stride, 1), _to3(dil, 1), _to3(lo, 0), _to3(hi, 0)
-    Lp = tuple(L + a + b for L, a, b in zip(x5.shape[2:], l3, h3))
+    Lp = tuple(L + a + b for L, a, b in zip(xshape[2:], l3, h3))
     osp = tuple((p - d * (k - 1) - 1) // s + 1 for p, k, s, d in zip(Lp, ksz, s3, d3))
     # stride 1: consecutive rows (planes) share their zero padding -- a row's right pad is
     # the next row's left pad, so rows are L + gap apart instead of L + lo + hi, with the gap
     # wide enough for both pads and for the row's outputs (fewer junk positions to compute)
     plane = tuple(_cdiv(p, s) if s > 1 else L + max(a, b, o - L)
-                  for p, s, L, a, b, o in zip(Lp, s3, x5.shape[2:], l3, h3, osp))
-    lay = _layout(x5.shape[0], plane, osp, x5.shape[1], True)
+                  for p, s, L, a, b, o in zip(Lp, s3, xshape[2:], l3, h3, osp))
+    lay = _layout(xshape[0], plane, osp, xshape[1], True)
     toff, slack = lay.taps(ksz, s3, d3)
+    return lay, toff, slack, l3, s3
+
+
+def _fwd_geom(x5, ksz, geo):
+    """(layout, packed x5, taps) of a forward conv."""
+    lay, toff, slack, l3, s3 = _fwd_plan(x5.shape, tuple(ksz), geo)
     return lay, lay.pack(x5, l3, s3, slack), toff
 
 
@@ -321,7 +348,7 @@ def _conv_dw_wide(xb, g5, toff, lay, G, Cg):
     K = g5.shape[1]
     M = lay.gQ
     gt = _scratch.take((M, K), g5.dtype)              # position-major, zeros in junk rows
-    _K.pack_gt(np.ascontiguousarray(g5), gt, np.array(lay.plane, np.int64))
+    _K.pack_gt(np.ascontiguousarray(g5), gt, lay.plane_a)
     Kg = K // G
     chunk = max(16, (32 << 10) // (Kg * g5.itemsize))   # a block of gradient rows fits L1
     nch = max(1, min(_cdiv(M, chunk), _cdiv(16, G)))   # >= 16 units; shapes only
@@ -402,8 +429,7 @@ def _conv_dx(g, w, xsp, geo, b=None):
     _scratch.give(gb)
     if not lay.inner:           # interleave the phases and crop the padding in one pass
         dx = np.empty((N, C) + x3, out.dtype)
-        _K.unpack_phases(out.reshape(P * C, -1), dx, np.array(s3, np.int64),
-                         np.array(l3, np.int64), np.array(lay.oplane, np.int64))
+        _K.unpack_phases(out.reshape(P * C, -1), dx, _i64(s3), _i64(l3), _i64(lay.oplane))
         _scratch.give(out)
         return dx.reshape((N, C) + tuple(xsp))
     o = lay.unflat(out)                                                  # (N, P*C, *hp)
