@@ -56,6 +56,7 @@ class Function:
     _nontensor_args = ()  # user Functions: positions of non-Tensor forward args
     _create_graph = False
     _trace = None       # creation stack in anomaly mode
+    _tname = None       # torch's grad_fn name where it is not "<Class>Backward0" (see name())
     needs_input_grad = ()
 
     # ---- ctx API --------------------------------------------------------------------
@@ -148,8 +149,16 @@ class Function:
         return self.saved_tensors
 
     # ---- graph node API ---------------------------------------------------------------
-    @classmethod
-    def name(cls) -> str:
+    def name(self) -> str:
+        """The grad_fn name torch gives this op: ``_tname`` where set (a class attribute, e.g.
+        ConvNd's "ConvolutionBackward0", or an instance attribute set by ``named`` where the
+        name depends on the variant, e.g. MatMul's "MmBackward0"), else "<Class>Backward0"
+        ("<Name>Backward" for user Functions). The class name itself stays the op's key for
+        the profiler and FLOP_RULES."""
+        n = self._tname
+        if n is not None:
+            return n
+        cls = type(self)
         if cls.__dict__.get("_is_node_cls"):
             return cls.__name__                 # "<Name>Backward", as torch names user nodes
         return cls.__name__ + ("Backward0" if cls._raw else "Backward")
@@ -567,6 +576,16 @@ def _finish_dirty(cls, ctx, args, out, record):
         else:
             final.append(r)
     return tuple(final) if isinstance(out, tuple) else final[0]
+
+
+def named(out, name, *args):
+    """Give the node that just made ``out`` (the result of an ``apply``; a tuple: its first
+    tensor) the grad_fn name torch has for this variant of the op; ``name`` is a string, or a
+    function called with ``args`` only when a node was recorded. Returns ``out``."""
+    fn = (out[0] if type(out) is tuple else out).grad_fn
+    if fn is not None:
+        fn._tname = name if type(name) is str else name(*args)
+    return out
 
 
 def _describe(obj):

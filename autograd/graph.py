@@ -335,6 +335,10 @@ class FlopCounter:
             model(x).sum().backward()
         fc.get_total_flops()          # conv/matmul only, 2 per MAC (FlopCounterMode's count)
         fc.total_flops_all            # + elementwise/reduction work
+        fc.get_flop_counts()          # {"ConvNd": fwd, "ConvolutionBackward0": bwd, ...}
+
+    Forward ops count under their Function class name, backward nodes under their grad_fn
+    ``name()`` (torch's name where it has one: a 2-D ``MatMul`` node is ``MmBackward0``).
     """
 
     def __init__(self, display: bool = False):

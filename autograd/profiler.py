@@ -8,8 +8,10 @@
     print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10))
     prof.export_chrome_trace("trace.json")     # open in https://ui.perfetto.dev or chrome://tracing
 
-Each row is one op: its forward calls and self time, and the self time of its backward node
-(``MatMulBackward0`` counts under ``MatMul``). Self time excludes nested ops and Numba JIT
+Each row is one op, keyed by its primitive's class: its forward calls and self time, and the
+self time of its backward node (a ``MatMul`` node, whose ``grad_fn.name()`` is torch's
+``MmBackward0`` / ``UnsafeViewBackward0``, counts under ``MatMul``; the Chrome trace labels
+its backward ``MatMulBackward0``). Self time excludes nested ops and Numba JIT
 work. Numba compilation (and cache loads) of the kernels an op calls is timed apart, per
 kernel, by wrapping ``numba``'s dispatcher ``compile`` while profiling (``prof.jit_table()``).
 """

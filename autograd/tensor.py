@@ -729,8 +729,8 @@ class Tensor:
     def __rsub__(self, o):
         d = self._data
         if (type(o) is float or type(o) is int) and d.dtype.kind == "f":
-            return _Sub.apply(_asarray(o, d.dtype), self)
-        return _ops.sub(o, self)
+            return _named(_Sub.apply(_asarray(o, d.dtype), self), "RsubBackward1")
+        return _ops.rsub(self, o)
 
     def __mul__(self, o):
         d = self._data
@@ -1088,6 +1088,7 @@ def _format_tensor(t: Tensor) -> str:
 from . import ops as _ops  # noqa: E402  (ops build on Tensor)
 from .ops.elementwise import Add as _Add, Mul as _Mul, Sub as _Sub  # noqa: E402
 from .ops._util import prepare as _prepare  # noqa: E402
+from .function import named as _named  # noqa: E402
 
 
 def _make_inplace_unary(name):

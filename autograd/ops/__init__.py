@@ -96,9 +96,10 @@ def _index_put_(self, indices, values, accumulate=False):
                          op="index_put_")
 
 
-def _inplace_view(self, fn):
+def _inplace_view(self, fn, name):
     """unsqueeze_ / squeeze_ / t_ / transpose_: this tensor becomes fn(itself), a view, and
-    when recording takes the view's grad_fn (its old graph position feeds the view op)."""
+    when recording takes the view's grad_fn (its old graph position feeds the view op), named
+    as torch names the in-place overload."""
     from .. import grad_mode
     if not (grad_mode.enabled and self._requires_grad):
         self._data = fn(self.detach())._data
@@ -109,24 +110,30 @@ def _inplace_view(self, fn):
     alias = _Tensor._make(self._data, True, self.grad_fn, self._out_idx)
     alias._vc = self._vc
     out = fn(alias)
+    if out is not alias:                # (t_ of a 1-d tensor is itself: no new node)
+        from ..function import named
+        named(out, name)
     self._data, self.grad_fn, self._out_idx = out._data, out.grad_fn, out._out_idx
     return self
 
 
 def _unsqueeze_(self, dim):
-    return _inplace_view(self, lambda a: unsqueeze(a, dim))
+    return _inplace_view(self, lambda a: unsqueeze(a, dim), "UnsqueezeBackward1")
 
 
 def _squeeze_(self, dim=None):
-    return _inplace_view(self, lambda a: squeeze(a) if dim is None else squeeze(a, dim))
+    return _inplace_view(self, lambda a: squeeze(a) if dim is None else squeeze(a, dim),
+                         "SqueezeBackward3" if dim is None else
+                         "SqueezeBackward5" if isinstance(dim, (tuple, list)) else
+                         "SqueezeBackward4")
 
 
 def _t_(self):
-    return _inplace_view(self, t)
+    return _inplace_view(self, t, "TBackward1")
 
 
 def _transpose_(self, dim0, dim1):
-    return _inplace_view(self, lambda a: transpose(a, dim0, dim1))
+    return _inplace_view(self, lambda a: transpose(a, dim0, dim1), "TransposeBackward1")
 
 
 _Tensor.scatter_add_ = _scatter_add_

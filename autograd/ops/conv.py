@@ -21,7 +21,7 @@ import itertools
 import numpy as np
 
 from .. import grad_mode
-from ..function import Function
+from ..function import Function, named
 from ..tensor import Tensor
 from ..kernels import conv as _K
 from . import _util as U
@@ -451,6 +451,7 @@ def _sum_bias(g):
 class ConvNd(Function):
     """out = conv(x, w) + b; x (N, C, *sp), w (K, C/groups, *k), b (K,) or None."""
     _raw = True
+    _tname = "ConvolutionBackward0"         # torch's grad_fn name (conv1d/2d/3d)
 
     @staticmethod
     def forward(ctx, x, w, b, geo):
@@ -487,6 +488,7 @@ class ConvTransposeNd(Function):
     """out = conv_transpose(y, w) + b, i.e. conv's input gradient: y (N, K, *osp),
     w (K, Cout/groups, *k) -> (N, Cout, *xsp); geo describes the matching forward conv."""
     _raw = True
+    _tname = "ConvolutionBackward0"         # torch: conv_transpose is a convolution too
 
     @staticmethod
     def forward(ctx, y, w, b, geo, xsp):
@@ -760,6 +762,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
 class _Embed(Function):
     """out = full(out_shape, value); out[dst] = a[src]. Its adjoint is the same op reversed."""
     _raw = True
+    _tname = "ConstantPadNdBackward0"       # constant padding (negative pads crop)
 
     @staticmethod
     def forward(ctx, a, src, dst, out_shape, value):
@@ -892,7 +895,12 @@ def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
         else:
             idx = np.mod(j, n)
         maps.append((ax, idx.astype(np.intp)))
-    return _GatherPad.apply(input, tuple(maps))
+    out = _GatherPad.apply(input, tuple(maps))
+    k = len(pad) // 2
+    if mode != "circular" and 1 <= k <= 3 and nd in (k + 1, k + 2):
+        # torch's reflection_pad{k}d / replication_pad{k}d (circular is a copy into slices)
+        named(out, f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{k}DBackward0")
+    return out
 
 
 # ---- unfold / fold ---------------------------------------------------------------------------
@@ -945,6 +953,7 @@ def _fold_arr(cols, size, k, d, p, s, blocks):
 
 class _Unfold(Function):
     _raw = True
+    _tname = "Im2ColBackward0"
 
     @staticmethod
     def forward(ctx, x, prm):
@@ -961,6 +970,7 @@ class _Unfold(Function):
 
 class _Fold(Function):
     _raw = True
+    _tname = "Col2ImBackward0"
 
     @staticmethod
     def forward(ctx, cols, size, prm):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..function import Function
+from ..function import Function, named
 from ..tensor import Tensor
 from . import _util as U
 
@@ -112,6 +112,7 @@ class Neg(_Prim):
 
 class PowScalar(_Prim):
     """x ** p for a Python number p."""
+    _tname = "PowBackward0"     # torch: pow(Tensor, Scalar)
 
     @staticmethod
     def forward(ctx, x, p):
@@ -334,6 +335,8 @@ class Maximum(_Prim):
 
 
 class ToDtype(_Prim):
+    _tname = "ToCopyBackward0"  # torch: to(dtype) is _to_copy
+
     @staticmethod
     def forward(ctx, x, npd):
         ctx.in_dtype = x.dtype
@@ -398,7 +401,12 @@ subtract = sub
 
 
 def rsub(input, other, *, alpha=1):
-    return sub(other, input, alpha=alpha)
+    """other - alpha * input (torch.rsub; ``1 - x`` is rsub(x, 1))."""
+    if alpha != 1:
+        return sub(other, input, alpha=alpha)
+    # torch: rsub(Tensor, Tensor) / rsub(Tensor, Scalar)
+    return named(sub(other, input), "RsubBackward0" if isinstance(other, Tensor) else
+                 "RsubBackward1")
 
 
 def mul(input, other):
@@ -479,7 +487,8 @@ def pow(input, exponent):
             # a bool tensor ** a bool scalar stays bool: x ** True is x, x ** False is ones
             return clone(input) if exponent else _nograd(np.ones(input.shape, np.bool_))
         raise U.not_implemented("pow", np.bool_)
-    return Pow.apply(a, b)
+    # torch: pow(Tensor, Tensor) / pow(Scalar, Tensor)
+    return named(Pow.apply(a, b), "PowBackward1" if isinstance(input, Tensor) else "PowBackward2")
 
 
 def float_power(input, exponent):
@@ -605,7 +614,7 @@ def clamp(input, min=None, max=None):
     d = x._data.dtype
     lo = None if min is None else np.asarray(min, d) if d.kind == "f" else min
     hi = None if max is None else np.asarray(max, d) if d.kind == "f" else max
-    return Clamp.apply(x, lo, hi)
+    return named(Clamp.apply(x, lo, hi), "ClampBackward1")     # torch: clamp(Tensor, Scalar...)
 
 
 def _clamp_tensor(x, bound, is_min):
@@ -623,11 +632,13 @@ clip = clamp
 
 
 def clamp_min(input, min):
-    return clamp(input, min=min)
+    out = clamp(input, min=min)
+    return out if isinstance(min, Tensor) else named(out, "ClampMinBackward0")
 
 
 def clamp_max(input, max):
-    return clamp(input, max=max)
+    out = clamp(input, max=max)
+    return out if isinstance(max, Tensor) else named(out, "ClampMaxBackward0")
 
 
 def where(condition, input=None, other=None):

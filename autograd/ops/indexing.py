@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, named
 from ..tensor import Tensor
 from . import _util as U
 
@@ -114,14 +114,46 @@ class IndexPut(_Prim):
         return gx, gv, None
 
 
+def _getitem_name(single, key, advanced, shape):
+    """torch's grad_fn name for x[key]: the last view op its indexing applies (keys are
+    applied left to right: int -> select, slice -> slice, None -> unsqueeze), index for
+    advanced keys, alias when nothing applies (x[...], x[:, :]). A lone slice always slices;
+    in a tuple, a full slice (0 or None : >= size or None : 1 or None) is skipped."""
+    if advanced:
+        return "IndexBackward0"
+    name = "AliasBackward0"
+    nd = len(shape)
+    consumed = 0
+    for k in key:
+        if k is not None and k is not Ellipsis:
+            consumed += 1
+    d = 0
+    for k in key:
+        if k is None:
+            name = "UnsqueezeBackward0"
+        elif k is Ellipsis:
+            d += nd - consumed
+        elif isinstance(k, slice):
+            if single or not (k.start in (None, 0) and k.step in (None, 1)
+                              and (k.stop is None or k.stop >= shape[d])):
+                name = "SliceBackward0"
+            d += 1
+        else:
+            name = "SelectBackward0"
+            d += 1
+    return name
+
+
 def getitem(input, key):
     x = input
+    single = not isinstance(key, tuple)
     key, advanced = _normalize_key(key, x._data.shape)
     try:
-        return GetItem.apply(x, key, advanced)
+        out = GetItem.apply(x, key, advanced)
     except IndexError as e:
         raise IndexError(f"index {_key_str(key)} is invalid for tensor of shape "
                          f"{U.shape_str(x.shape)}: {e}") from None
+    return named(out, _getitem_name, single, key, advanced, x._data.shape)
 
 
 def _key_str(key):
@@ -172,10 +204,12 @@ def masked_fill(input, mask, value):
     x = U.as_tensor_arg(input)
     U.broadcast_shape("masked_fill", x.shape, np.shape(m))   # out of place: both broadcast
     if not isinstance(value, Tensor):
+        name = "MaskedFillBackward0"
         value = np.asarray(value, x._data.dtype)
     else:
+        name = "MaskedFillBackward1"
         value = value.to(x.dtype)
-    return where(Tensor._make(np.asarray(m)), value, x)
+    return named(where(Tensor._make(np.asarray(m)), value, x), name)
 
 
 def _check_index(op, x, dim, index):
@@ -368,7 +402,7 @@ def index_select(input, dim, index):
     if idx.size and (idx.min() < 0 or idx.max() >= size):
         raise IndexError(f"index_select(): index out of range in self: index "
                          f"{int(idx.max())} for dimension {d} of size {size}")
-    return getitem(x, (slice(None),) * d + (idx.reshape(-1),))
+    return named(getitem(x, (slice(None),) * d + (idx.reshape(-1),)), "IndexSelectBackward0")
 
 
 def masked_select(input, mask):

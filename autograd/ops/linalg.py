@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, named
 from . import _util as U
 from .movement import expand, unsqueeze, squeeze
 from .sorting import tril
@@ -58,13 +58,24 @@ def matmul(input, other):
         a = unsqueeze(a, 0)
     if sq_b:
         b = unsqueeze(b, -1)
+    name = None
     if a.ndim > 2 or b.ndim > 2:
         batch = U.broadcast_shape("matmul", a.shape[:-2], b.shape[:-2])
+        # torch ends a batched matmul in _unsafe_view of an mm / bmm, except where a needs a
+        # gradient and is a matrix (2-D, or 3-D with one batch against b's several) against a
+        # batched b: that ends in a transposed copy (CloneBackward0), named after neither here
+        if not (sq_a or sq_b) and not (a._requires_grad and b.ndim > 2 and (
+                a.ndim == 2 or (a.ndim == 3 == b.ndim and a.shape[0] == 1 != b.shape[0]))):
+            name = "UnsafeViewBackward0"
         if tuple(a.shape[:-2]) != batch:
             a = expand(a, batch + tuple(a.shape[-2:]))
         if tuple(b.shape[:-2]) != batch:
             b = expand(b, batch + tuple(b.shape[-2:]))
+    elif not (sq_a or sq_b):
+        name = "MmBackward0"
     out = MatMul.apply(a, b)
+    if name is not None:
+        named(out, name)
     if sq_a:
         out = squeeze(out, -2)
     if sq_b:
@@ -93,7 +104,7 @@ def bmm(input, mat2):
     if input.shape[2] != mat2.shape[1]:
         raise _mm_error("bmm", input, mat2, f"input's last dimension ({input.shape[2]}) must "
                         f"equal mat2's dimension 1 ({mat2.shape[1]})")
-    return matmul(input, mat2)
+    return named(matmul(input, mat2), "BmmBackward0")
 
 
 def mv(input, vec):

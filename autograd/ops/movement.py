@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, named
 from ..tensor import Tensor
 from . import _util as U
 
@@ -135,10 +135,18 @@ def _infer_shape(shape, numel, op, in_shape):
     return tuple(shape)
 
 
+def _reshape_name(x, out):
+    # torch: a reshape that can be a view is one; otherwise it is _unsafe_view of a copy
+    b = out._data.base
+    return "ViewBackward0" if b is not None and (b is x._data or b is x._data.base) \
+        else "UnsafeViewBackward0"
+
+
 def reshape(input, *shape):
     x = U.as_tensor_arg(input)
     shape = _infer_shape(_shape_arg(shape), x._data.size, "reshape", x.shape)
-    return Reshape.apply(x, shape)
+    out = Reshape.apply(x, shape)
+    return named(out, _reshape_name, x, out)
 
 
 def view(input, *shape):
@@ -154,7 +162,7 @@ def view(input, *shape):
                            f"stride (input {U.shape_str(x.shape)}, requested "
                            f"{U.shape_str(shape)}); at least one dimension spans across two "
                            "contiguous subspaces. Use .reshape(...) instead.") from None
-    return Reshape.apply(x, shape)
+    return named(Reshape.apply(x, shape), "ViewBackward0")
 
 
 def view_as(input, other):
@@ -186,7 +194,7 @@ def transpose(input, dim0, dim1):
     d0, d1 = U.wrap_dim(dim0, nd, "transpose"), U.wrap_dim(dim1, nd, "transpose")
     dims = list(range(nd))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(x, tuple(dims))
+    return named(Permute.apply(x, tuple(dims)), "TransposeBackward0")
 
 
 swapaxes = swapdims = transpose
@@ -196,7 +204,7 @@ def t(input):
     x = U.as_tensor_arg(input)
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return transpose(x, 0, 1) if x.ndim == 2 else x
+    return named(Permute.apply(x, (1, 0)), "TBackward0") if x.ndim == 2 else x
 
 
 def movedim(input, source, destination):
@@ -270,10 +278,12 @@ def squeeze(input, dim=None):
     shape = x.shape
     if dim is None:
         new = tuple(s for s in shape if s != 1)
+        name = "SqueezeBackward0"
     else:
         dims = U.wrap_dims(dim, x.ndim, "squeeze") if x.ndim else ()
         new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
-    return Reshape.apply(x, new)
+        name = "SqueezeBackward2" if isinstance(dim, (tuple, list)) else "SqueezeBackward1"
+    return named(Reshape.apply(x, new), name)
 
 
 def unsqueeze(input, dim):
@@ -281,7 +291,7 @@ def unsqueeze(input, dim):
     d = U.wrap_dim(dim, x.ndim + 1, "unsqueeze")
     shape = list(x.shape)
     shape.insert(d, 1)
-    return Reshape.apply(x, tuple(shape))
+    return named(Reshape.apply(x, tuple(shape)), "UnsqueezeBackward0")
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -366,7 +376,7 @@ def stack(tensors, dim=0):
                                f"{U.shape_str(s0)} at entry 0 and {U.shape_str(t.shape)} at "
                                f"entry {i}")
     d = U.wrap_dim(dim, len(s0) + 1, "stack")
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    return named(cat([unsqueeze(t, d) for t in tensors], d), "StackBackward0")
 
 
 def hstack(tensors):
@@ -389,7 +399,15 @@ def narrow(input, dim, start, length):
                          f"({size}) of input {U.shape_str(x.shape)}")
     key = (slice(None),) * d + (slice(start, start + length),)
     from .indexing import getitem
-    return getitem(x, key)
+    return named(getitem(x, key), "SliceBackward0")
+
+
+def _pieces(x, d, sections):
+    out, start = [], 0
+    for s in sections:
+        out.append(narrow(x, d, start, s))
+        start += s
+    return tuple(out)
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -397,22 +415,22 @@ def split(tensor, split_size_or_sections, dim=0):
     d = U.wrap_dim(dim, x.ndim, "split")
     size = x.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
+        name = "SplitBackward0"
         s = int(split_size_or_sections)
         if s <= 0 and size > 0:
             raise RuntimeError(f"split(): split_size must be positive, got {s}")
         # torch: an empty dim gives one empty piece
         sections = ([s] * (size // s) + ([size % s] if size % s else [])) if s and size else [0]
     else:
+        name = "SplitWithSizesBackward0"
         sections = [int(v) for v in split_size_or_sections]
         if builtin_sum(sections) != size:
             raise RuntimeError(f"split_with_sizes(): expects split_sizes to sum exactly to {size} "
                                f"(input tensor's size at dimension {d}), but got split_sizes="
                                f"{sections}")
-    out, start = [], 0
-    for s in sections:
-        out.append(narrow(x, d, start, s))
-        start += s
-    return tuple(out)
+    # torch: one split node with an output per piece; here a slice node per piece, each
+    # given the split's name
+    return tuple(named(p, name) for p in _pieces(x, d, sections))
 
 
 builtin_sum = sum
@@ -426,7 +444,7 @@ def tensor_split(input, indices_or_sections, dim=0):
         n = indices_or_sections
         q, r = divmod(size, n)
         sections = [q + 1] * r + [q] * (n - r)
-        return split(x, sections, d)
+        return _pieces(x, d, sections)         # torch: slices, not a split
     bounds = [0] + list(indices_or_sections) + [size]
     return tuple(narrow(x, d, min(a, size), max(min(b, size) - min(a, size), 0))
                  for a, b in zip(bounds[:-1], bounds[1:]))
@@ -447,7 +465,8 @@ def unbind(input, dim=0):
     x = U.as_tensor_arg(input)
     d = U.wrap_dim(dim, x.ndim, "unbind")
     from .indexing import getitem
-    return tuple(getitem(x, (slice(None),) * d + (i,)) for i in range(x.shape[d]))
+    return tuple(named(getitem(x, (slice(None),) * d + (i,)), "UnbindBackward0")
+                 for i in range(x.shape[d]))
 
 
 def flip(input, dims):

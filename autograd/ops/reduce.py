@@ -9,7 +9,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dtypes as _dt
-from ..function import Function
+from ..function import Function, named
 from ..tensor import Tensor
 from . import _util as U
 from .elementwise import exp, log, sub, abs as _abs, where, to_dtype, _nograd, sqrt, clamp
@@ -146,6 +146,8 @@ class Median(AMax):
 
 
 class LogSumExp(_Prim):
+    _tname = "LogsumexpBackward0"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         m = np.amax(x, axis=dims, keepdims=True, initial=-np.inf)    # initial: empty dims
@@ -170,6 +172,7 @@ class LogSumExp(_Prim):
 
 class Norm2(_Prim):
     """2-norm; gradient 0 at the origin (PyTorch masks it) instead of NaN."""
+    _tname = "LinalgVectorNormBackward0"    # torch's norm / vector_norm / matrix_norm('fro')
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -240,6 +243,7 @@ class NormP(_Prim):
     """(sum |x|^p)^(1/p) for a number p other than 0, 1, 2, +-inf. Gradient
     sign(x) |x|^(p-1) * g / norm^(p-1), taken as 0 where x == 0 (|x|^(p-1) is inf for p < 1)
     and where the norm is 0, as torch (the composed pow chain gives NaN there)."""
+    _tname = "LinalgVectorNormBackward0"
 
     @staticmethod
     def forward(ctx, x, p, dims, keepdim):
@@ -334,7 +338,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     sd = _sum_dtype(x, dtype)
     if sd is not None and sd.kind == "f" and x._data.dtype != sd:
         x, sd = to_dtype(x, sd), None
-    return Sum.apply(x, dims, bool(keepdim), sd)
+    # torch: sum(Tensor, dtype) is SumBackward0, sum(Tensor, dim, keepdim, dtype) SumBackward1
+    return named(Sum.apply(x, dims, bool(keepdim), sd),
+                 "SumBackward0" if dim is None else "SumBackward1")
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
@@ -348,7 +354,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
         dim = axis
     if keepdims is not None:
         keepdim = keepdims
-    return Mean.apply(x, U.wrap_dims(dim, x.ndim, "mean"), bool(keepdim))
+    return named(Mean.apply(x, U.wrap_dims(dim, x.ndim, "mean"), bool(keepdim)),
+                 "MeanBackward0" if dim is None else "MeanBackward1")
 
 
 def nansum(input, dim=None, keepdim=False):
@@ -383,7 +390,8 @@ def _minmax(input, dim, keepdim, other, is_max, name):
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
-        return AMax.apply(x, tuple(range(x.ndim)), False, is_max, True)
+        return named(AMax.apply(x, tuple(range(x.ndim)), False, is_max, True),
+                     "MaxBackward1" if is_max else "MinBackward1")
     d = U.wrap_dim(dim, x.ndim, name)
     if x._data.shape and x._data.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
@@ -414,12 +422,14 @@ def min(input, dim=None, keepdim=False, *, out=None, other=None):
 
 def amax(input, dim=(), keepdim=False):
     x = U.as_tensor_arg(input)
-    return AMax.apply(x, U.wrap_dims(dim, x.ndim, "amax"), bool(keepdim), True)
+    return named(AMax.apply(x, U.wrap_dims(dim, x.ndim, "amax"), bool(keepdim), True),
+                 "AmaxBackward0")
 
 
 def amin(input, dim=(), keepdim=False):
     x = U.as_tensor_arg(input)
-    return AMax.apply(x, U.wrap_dims(dim, x.ndim, "amin"), bool(keepdim), False)
+    return named(AMax.apply(x, U.wrap_dims(dim, x.ndim, "amin"), bool(keepdim), False),
+                 "AminBackward0")
 
 
 def aminmax(input, *, dim=None, keepdim=False):
@@ -547,7 +557,8 @@ def log_softmax(input, dim, dtype=None):
     if dtype is not None:
         x = to_dtype(x, _dt.to_numpy_dtype(dtype))
     _float_only(x, "log_softmax")
-    return Softmax.apply(x, U.wrap_dim(dim, x.ndim, "log_softmax"), True)
+    return named(Softmax.apply(x, U.wrap_dim(dim, x.ndim, "log_softmax"), True),
+                 "LogSoftmaxBackward0")
 
 
 def _uint8_like(out, r):

@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd import grad_mode
 from autograd import ops as _ops
-from autograd.function import Function
+from autograd.function import Function, named
 from autograd.ops import _util as U
 from autograd.tensor import Tensor
 
@@ -71,7 +71,10 @@ def linear(input, weight, bias=None) -> Tensor:
     if b is not None and (b.ndim > 1 or (b.ndim == 1 and b.shape[0] != w.shape[0])):
         out = Linear.apply(x, w, None)
         return out + b
-    return Linear.apply(x, w, b)
+    out = Linear.apply(x, w, b)
+    if x.ndim == 2:     # torch: addmm / mm (other ranks end in a view / matmul: not named)
+        named(out, "MmBackward0" if b is None else "AddmmBackward0")
+    return out
 
 
 def bilinear(input1, input2, weight, bias=None) -> Tensor:
@@ -108,6 +111,7 @@ def bilinear(input1, input2, weight, bias=None) -> Tensor:
 class _MaskMul(Function):
     """x * mask with a constant mask (dropout: zeros and 1/(1-p))."""
     _raw = True
+    _tname = "MulBackward0"     # torch's CPU dropout is input * mask too
 
     @staticmethod
     def forward(ctx, x, mask):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd import ops as _ops
-from autograd.function import Function
+from autograd.function import Function, named
 from autograd.ops import _util as U
 from autograd.tensor import Tensor
 from ._activation import LogSigmoid
@@ -168,8 +168,14 @@ def _index_loss(name, input, target, weight, ignore_index, reduction, label_smoo
     denom = float(wt.sum())
     x2 = _class_last_2d(x)
     out = _IndexLoss.apply(x2, A.astype(dt), denom, reduction, from_logits)
+    if not label_smoothing:
+        # torch's top node is nll_loss (nll_loss2d for (N, C, d1, ...) inputs), with
+        # log_softmax under it for cross_entropy: one node here (label smoothing adds terms)
+        named(out, "NllLossBackward0" if x.ndim <= 2 else "NllLoss2DBackward0")
     if reduction == "none":
-        out = out.reshape(t.shape if x.ndim > 1 else ())
+        shape = t.shape if x.ndim > 1 else ()
+        if tuple(out.shape) != tuple(shape):
+            out = out.reshape(shape)
     return out
 
 

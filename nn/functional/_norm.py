@@ -6,7 +6,7 @@ import numpy as np
 
 from autograd import grad_mode
 from autograd import ops as _ops
-from autograd.function import Function
+from autograd.function import Function, named
 from autograd.ops import _util as U
 from autograd.tensor import Tensor
 
@@ -233,7 +233,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             y = x if w is None else x * w
             return y if b is None else y + b
         axes = (0,) + tuple(range(2, x.ndim))
-        node_out = Normalize.apply(x, w, b, axes, float(eps))
+        node_out = named(Normalize.apply(x, w, b, axes, float(eps)), "NativeBatchNormBackward0")
         if running_mean is not None or running_var is not None:
             _update_running(x, axes, running_mean, running_var, momentum, node_out)
         return node_out
@@ -308,8 +308,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
                                f"normalized_shape {ns}")
     _check_dtypes("layer_norm", x, weight=weight, bias=bias)
     axes = tuple(range(x.ndim - k, x.ndim))
-    return Normalize.apply(x, None if weight is None else _t(weight),
-                           None if bias is None else _t(bias), axes, float(eps))
+    return named(Normalize.apply(x, None if weight is None else _t(weight),
+                                 None if bias is None else _t(bias), axes, float(eps)),
+                 "NativeLayerNormBackward0")
 
 
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from autograd.function import named
 from autograd.tensor import Tensor
 from autograd.ops import pool as P
 
@@ -25,6 +26,18 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+# torch's grad_fn names by number of pooled dims (1-d pooling is a 2-d one between an unsqueeze
+# and a squeeze in torch: its top node is a squeeze, so ours keeps the primitive's name)
+_MAX_NAMES = {2: "MaxPool2DWithIndicesBackward0", 3: "MaxPool3DWithIndicesBackward0"}
+_AVG_NAMES = {2: "AvgPool2DBackward0", 3: "AvgPool3DBackward0"}
+_ADAPTIVE_AVG_NAMES = {2: "AdaptiveAvgPool2DBackward0", 3: "AdaptiveAvgPool3DBackward0"}
+_ADAPTIVE_MAX_NAMES = {2: "AdaptiveMaxPool2DBackward0", 3: "AdaptiveMaxPool3DBackward0"}
+
+
+def _named(out, names, nsp):
+    name = names.get(nsp)
+    return out if name is None else named(out, name)
 
 
 # ---- argument checking ----------------------------------------------------------------------
@@ -158,7 +171,7 @@ def _max_pool(fn, nsp, input, kernel_size, stride, padding, dilation, ceil_mode,
               return_indices):
     plan = _plan(fn, input, nsp, kernel_size, stride, padding, dilation, ceil_mode, "max")
     # without return_indices the primitive has one output (the engine's fast path)
-    return P.MaxPool.apply(input, plan, bool(return_indices))
+    return _named(P.MaxPool.apply(input, plan, bool(return_indices)), _MAX_NAMES, nsp)
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -205,7 +218,7 @@ def _avg_pool(fn, nsp, input, kernel_size, stride, padding, ceil_mode, count_inc
               divisor_override):
     plan = _plan(fn, input, nsp, kernel_size, stride, padding, 1, ceil_mode, "avg",
                  count_include_pad, divisor_override)
-    return P.AvgPool.apply(input, plan)
+    return _named(P.AvgPool.apply(input, plan), _AVG_NAMES, nsp)
 
 
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -311,18 +324,26 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     return P.AvgPool.apply(input, _adaptive_plan("adaptive_avg_pool1d", input, 1, output_size))
 
 
+def _adaptive_avg(fn, nsp, input, output_size):
+    plan = _adaptive_plan(fn, input, nsp, output_size)
+    out = P.AvgPool.apply(input, plan)
+    # torch computes an all-ones output size as input.mean(spatial dims, keepdim=True)
+    return named(out, "MeanBackward1" if all(o == 1 for o in plan.out_sp)
+                 else _ADAPTIVE_AVG_NAMES[nsp])
+
+
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """(N, C, H, W) or (C, H, W) -> (..., *output_size); None keeps that input size."""
-    return P.AvgPool.apply(input, _adaptive_plan("adaptive_avg_pool2d", input, 2, output_size))
+    return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
 
 
 def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
-    return P.AvgPool.apply(input, _adaptive_plan("adaptive_avg_pool3d", input, 3, output_size))
+    return _adaptive_avg("adaptive_avg_pool3d", 3, input, output_size)
 
 
 def _adaptive_max(fn, nsp, input, output_size, return_indices):
-    return P.MaxPool.apply(input, _adaptive_plan(fn, input, nsp, output_size),
-                           bool(return_indices))
+    return _named(P.MaxPool.apply(input, _adaptive_plan(fn, input, nsp, output_size),
+                                  bool(return_indices)), _ADAPTIVE_MAX_NAMES, nsp)
 
 
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
