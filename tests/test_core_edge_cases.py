@@ -367,3 +367,23 @@ def test_function_apply_binds_keyword_arguments():
     np.testing.assert_array_equal(y.detach().numpy(), [3, 6])
     np.testing.assert_array_equal(x.grad.numpy(), [3, 3])
     assert Scale.apply(x).tolist() == [2.0, 4.0]
+
+
+def test_select_matches_indexing_and_torch():
+    a = autograd.randn(3, 4, 5, requires_grad=True)
+    for d, i in [(0, 1), (1, -1), (-1, 2), (2, 0)]:
+        y = a.select(d, i)
+        want = a.detach().numpy()[(slice(None),) * (d % 3) + (i,)]
+        assert np.array_equal(y.detach().numpy(), want)
+        assert y.grad_fn.name() == "SelectBackward0"
+        assert autograd.select(a, d, i).shape == want.shape
+    (a.select(1, 2) * 2).sum().backward()
+    g = np.zeros((3, 4, 5), np.float32)
+    g[:, 2] = 2
+    assert np.array_equal(a.grad.numpy(), g)
+    with pytest.raises(IndexError, match="out of range"):
+        a.select(0, 3)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        a.select(3, 0)
+    with pytest.raises(IndexError, match="0-dim"):
+        autograd.tensor(1.0).select(0, 0)

@@ -21,7 +21,7 @@ from .reduce import (sum, mean, nansum, prod, max, min, amax, amin, aminmax, arg
 from .movement import (reshape, view, view_as, reshape_as, permute, transpose, swapaxes, swapdims,
                        t, movedim, moveaxis, expand, expand_as, broadcast_to, broadcast_tensors,
                        broadcast_shapes, squeeze, unsqueeze, flatten, unflatten, repeat, tile,
-                       cat, concat, concatenate, stack, hstack, vstack, narrow, split,
+                       cat, concat, concatenate, stack, hstack, vstack, narrow, select, split,
                        tensor_split, chunk, unbind, flip, fliplr, flipud, roll, diagonal,
                        repeat_interleave, rot90, diag_embed, atleast_1d, atleast_2d, atleast_3d,
                        dstack, column_stack, row_stack, hsplit, vsplit, dsplit, meshgrid,
@@ -45,7 +45,7 @@ gt ge logical_and logical_or logical_xor logical_not bitwise_not isnan isinf isf
 isclose allclose equal square float_power true_divide fmax fmin sgn sum mean nansum prod max min
 amax amin aminmax argmax argmin var std logsumexp norm cumsum softmax log_softmax all any
 count_nonzero reshape view view_as reshape_as permute transpose swapaxes swapdims t movedim
-moveaxis expand expand_as broadcast_to squeeze unsqueeze flatten unflatten repeat tile narrow
+moveaxis expand expand_as broadcast_to squeeze unsqueeze flatten unflatten repeat tile narrow select
 split tensor_split chunk unbind flip fliplr flipud roll diagonal masked_fill gather
 take_along_dim scatter_add scatter index_select masked_select nonzero index_add matmul mm bmm
 mv dot inner outer ger addmm sort argsort topk tril triu trace diag msort

@@ -402,6 +402,22 @@ def narrow(input, dim, start, length):
     return named(getitem(x, key), "SliceBackward0")
 
 
+def select(input, dim, index):
+    """torch.select: input[..., index, ...] at dim (that dim removed); a view."""
+    x = U.as_tensor_arg(input)
+    if x.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = U.wrap_dim(dim, x.ndim, "select")
+    size = x.shape[d]
+    if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+        raise TypeError(f"select(): argument 'index' must be int, not {type(index).__name__}")
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{U.shape_str(x.shape)} at dimension {dim}")
+    from .indexing import getitem
+    return getitem(x, (slice(None),) * d + (int(index),))
+
+
 def _pieces(x, d, sections):
     out, start = [], 0
     for s in sections:
