@@ -251,7 +251,7 @@ def test_kernel_callable_alone():
     xs[:, :9] = x
     b = RNG.standard_normal(3)
     K.conv_forward(xs, w, b, np.arange(3, dtype=np.int64), r0, 7, out.reshape(-1), r0, 7, 7, 7,
-                   K.tile_width(x.dtype), 0)
+                   K.tile_width(x.dtype), 0, 0)
     np.testing.assert_allclose(out[:, 0], ref_conv(x[None], w, b, (1,), (0,), (1,), 1)[0])
     part = np.empty((2, 3, 2, 3))
     g = RNG.standard_normal((3, 1, 7))
@@ -277,10 +277,13 @@ def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, se
     b = rng.standard_normal(G * Kg).astype(dt)
     out = np.full((G * Kg, R, Q), np.nan, dt)
     orow = np.arange(R, dtype=np.int64) * Q
-    K.conv_forward(x, w, b, toff, row_off, Q, out.reshape(-1), orow, R * Q, Q, Q, chunk, 0)
+    K.conv_forward(x, w, b, toff, row_off, Q, out.reshape(-1), orow, R * Q, Q, Q, chunk, 0, 0)
     out_pf = np.full_like(out, np.nan)
-    K.conv_forward(x, w, b, toff, row_off, Q, out_pf.reshape(-1), orow, R * Q, Q, Q, chunk, 1)
+    K.conv_forward(x, w, b, toff, row_off, Q, out_pf.reshape(-1), orow, R * Q, Q, Q, chunk, 1, 0)
     assert out_pf.tobytes() == out.tobytes()
+    out_kf = np.full_like(out, np.nan)            # channel blocks as units of their own
+    K.conv_forward(x, w, b, toff, row_off, Q, out_kf.reshape(-1), orow, R * Q, Q, Q, chunk, 0, 1)
+    assert out_kf.tobytes() == out.tobytes()
     # cropped stores: rows swept at a padded width pw, stored at width wo into (R, K, rows, wo)
     lanes = K.vector_lanes(dt)
     pw = max(lanes, Q // 3 + 1) if Q > lanes else Q
@@ -288,7 +291,8 @@ def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, se
     nl = -(-Q // pw)
     crop = np.full((R, G * Kg, nl, wo), np.nan, dt)
     K.conv_forward(x, w, b, toff, row_off, Q, crop.reshape(-1),
-                   np.arange(R, dtype=np.int64) * (G * Kg * nl * wo), nl * wo, pw, wo, chunk, 0)
+                   np.arange(R, dtype=np.int64) * (G * Kg * nl * wo), nl * wo, pw, wo, chunk, 0,
+                   int(seed % 2))
     full = np.full((G * Kg, R, nl * pw), np.nan, dt)
     full[:, :, :Q] = out
     want = full.reshape(G * Kg, R, nl, pw)[..., :wo].transpose(1, 0, 2, 3)
@@ -322,14 +326,14 @@ def test_tile_kernels_refuse_rows_without_slack():
     with pytest.raises(ValueError, match="too short"):
         K.conv_forward(x, np.ones((1, 1, 1), np.float32), np.zeros(1, np.float32),
                        np.zeros(1, np.int64), np.zeros(1, np.int64), 10, out.reshape(-1),
-                       np.zeros(1, np.int64), 10, 10, 10, 16, 0)
+                       np.zeros(1, np.int64), 10, 10, 10, 16, 0, 0)
     z = np.zeros(1, np.int64)
     args = (np.zeros((1, 64), np.float32), np.ones((1, 1, 1), np.float32),
             np.zeros(1, np.float32), z, z, 10)
     with pytest.raises(ValueError, match="output buffer too small"):
-        K.conv_forward(*args, np.empty(9, np.float32), z, 10, 10, 10, 16, 0)
+        K.conv_forward(*args, np.empty(9, np.float32), z, 10, 10, 10, 16, 0, 0)
     with pytest.raises(ValueError, match="bad output geometry"):       # pw < lanes, Q > pw
-        K.conv_forward(*args, np.empty(64, np.float32), z, 10, 5, 5, 16, 0)
+        K.conv_forward(*args, np.empty(64, np.float32), z, 10, 5, 5, 16, 0, 0)
 
 
 # ---- errors ----------------------------------------------------------------------------------
@@ -581,6 +585,25 @@ def test_pack_phases_long_rows(N, C, H, W, sh, sw, lo, low, extra, dt, seed):
     i64 = lambda t: np.array(t, np.int64)  # noqa: E731
     K.pack_phases(a, buf, i64(s), i64(lo3), i64(plane), False)
     np.testing.assert_array_equal(buf, _ref_pack(a, s, lo3, plane, L))
+
+
+def test_scratch_buffers_start_on_cache_lines():
+    """The kernels' temporaries are 64-byte aligned (vector loads off a line touch two), fresh
+    or re-used, and a re-used one is only ever handed out at its own size."""
+    from autograd.ops.conv import _Scratch
+    pool = _Scratch(small=1 << 10)
+    for shape, dt in [((3, 1001), np.float32), ((7, 333), np.float64), ((5000,), np.float32)]:
+        a = pool.take(shape, dt)
+        assert a.shape == shape and a.dtype == dt and a.ctypes.data % 64 == 0
+        a.reshape(-1)[:] = 1
+        pool.give(a.reshape(-1))
+        assert pool.nbytes == a.nbytes
+        b = pool.take((a.nbytes // 2,), np.float16)            # same bytes, another view
+        assert b.ctypes.data == a.ctypes.data and pool.nbytes == 0
+        c = pool.take(shape, dt)                               # pool empty: a fresh buffer
+        assert c.ctypes.data % 64 == 0 and not np.may_share_memory(b, c)
+    pool.give(np.empty(4096, np.float32))                      # not from take(): not kept
+    assert pool.nbytes == 0
 
 
 def test_scratch_buffers_never_alias_results():

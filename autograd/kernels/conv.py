@@ -331,7 +331,7 @@ def _stream_offsets(Cg, L, toff):
 
 @parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
-def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf):
+def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf, kfirst):
     """Forward sweep of R = len(row_off) rows of Q outputs each:
 
         y[k, r, q] = bias[k] + sum_{c,t} w[k, c, t] * x[grp*Cg + c, row_off[r] + toff[t] + q]
@@ -343,7 +343,11 @@ def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf
     L >= max(row_off) + max(toff) + Q rounded up to tile_width(dtype).
     One parallel unit = (group, row, chunk of the row: ``chunk`` outputs, a multiple of the
     tile width); it sweeps its tiles for every output-channel block of the group. pf != 0:
-    software-prefetch the input streams (for taps spread over several phase planes)."""
+    software-prefetch the input streams (for taps spread over several phase planes).
+    kfirst != 0: each output-channel block of TILE_K is a unit of its own, blocks outermost,
+    so a thread writes whole channel blocks: the rows a transpose of a (K, R*Q) output then
+    reads on the same core (batch-inner layouts; LeNet conv2's output transpose 27 -> 22 us).
+    Big layers keep every block of a unit together: they share its input chunk in cache."""
     C = x.shape[0]
     L = x.shape[1]
     K = w.shape[0]
@@ -386,14 +390,19 @@ def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf
     so = _stream_offsets(Cg, L, toff)
     xf = x.reshape(C * L)
     nq = (Q + chunk - 1) // chunk
-    for u in prange(G * R * nq):
-        grp = u // (R * nq)
-        rem = u - grp * (R * nq)
+    nku = nkb if kfirst else 1               # channel-block units per group
+    for u in prange(G * nku * R * nq):
+        grp = u // (nku * R * nq)
+        rem = u - grp * (nku * R * nq)
+        ku = rem // (R * nq)
+        rem = rem - ku * (R * nq)
         r = rem // nq
         a = (rem - r * nq) * chunk
         e = min(Q, a + chunk)
         base = grp * Cg * L + row_off[r]
-        for kb in range(0, Kg, TILE_K):
+        k0 = ku * TILE_K
+        k1 = min(Kg, k0 + TILE_K) if kfirst else Kg
+        for kb in range(k0, k1, TILE_K):
             wb = wt[grp * nkb + kb // TILE_K]
             bb = bt[grp * nkb + kb // TILE_K]
             ob = orow[r] + (grp * Kg + kb) * ldk

@@ -16,6 +16,7 @@ All arguments are validated in ``check_conv`` before any kernel runs (Numba chec
 from __future__ import annotations
 
 import functools
+import math
 import itertools
 
 import numpy as np
@@ -85,33 +86,56 @@ _WIDE_DW_MIN_STREAMS = 32
 _WIDE_DW_ALWAYS = False    # tests and the compile benchmark: the path at any shape
 
 
-class _Scratch:
-    """Reusable temporaries (packed inputs, kernel outputs) of big layers. A fresh multi-MB
-    buffer is page-faulted in on first touch, ~3-12 GB/s in these VMs against ~30 GB/s into a
-    re-used one (PERF_NOTES §0); these buffers live for one call only. Keeps at most one free
-    buffer per (shape, dtype), only buffers >= 1 MiB, at most 256 MiB in all."""
+_ALIGN = 64
 
-    def __init__(self, cap=1 << 28, small=1 << 20):
+
+def _aligned(raw, shape, dtype):
+    """The cache-line aligned (shape, dtype) array inside raw, bytes allocated _ALIGN extra."""
+    o = -raw.ctypes.data % _ALIGN
+    return raw[o:o + raw.nbytes - _ALIGN].view(dtype).reshape(shape)
+
+
+def _aligned_empty(shape, dtype):
+    """np.empty starting on a cache line. numpy's allocator only promises 16 bytes, and a
+    64-byte vector load or store across a line boundary costs two: LeNet conv2's batch-inner
+    sweep (every offset a multiple of 16 floats) ran 121 -> 110 us aligned, and the transpose
+    after it 22 -> 20 us."""
+    dtype = np.dtype(dtype)
+    return _aligned(np.empty(math.prod(shape) * dtype.itemsize + _ALIGN, np.uint8), shape,
+                    dtype)
+
+
+class _Scratch:
+    """Reusable, cache-line aligned temporaries (packed inputs, kernel outputs) of big layers.
+    A fresh multi-MB buffer is page-faulted in on first touch, ~3-12 GB/s in these VMs against
+    ~30 GB/s into a re-used one (PERF_NOTES §0), and glibc hands freed blocks of a few
+    hundred KB back to the OS often enough that LeNet's 0.4 MB ones paid it too (+13 us on a
+    0.16 ms forward); these buffers live for one call only. Keeps at most one free buffer
+    per size, only buffers >= 64 KiB, at most 256 MiB in all."""
+
+    def __init__(self, cap=1 << 28, small=1 << 16):
         self.free, self.cap, self.small, self.nbytes = {}, cap, small, 0
 
     def take(self, shape, dtype):
-        buf = self.free.pop((shape, np.dtype(dtype)), None)
-        if buf is None:
-            return np.empty(shape, dtype)
-        self.nbytes -= buf.nbytes
-        return buf
+        dtype = np.dtype(dtype)
+        reg = self.free.pop(math.prod(shape) * dtype.itemsize, None)
+        if reg is None:
+            return _aligned_empty(shape, dtype)
+        self.nbytes -= reg.nbytes
+        return reg.view(dtype).reshape(shape)
 
     def give(self, buf, *results):
-        """Return buf (or a reshaped view of a taken buffer) for re-use, unless a result still
-        views it."""
-        while isinstance(buf.base, np.ndarray) and buf.base.nbytes == buf.nbytes:
-            buf = buf.base                    # back to the array take() made, and its key
-        key = (buf.shape, buf.dtype)
-        if (buf.nbytes < self.small or key in self.free or self.nbytes + buf.nbytes > self.cap
-                or any(np.may_share_memory(buf, r) for r in results)):
+        """Return a buffer take() made (any view of all of it) for re-use, unless a result
+        still views it."""
+        raw = buf.base                    # numpy collapses view chains to the owner
+        n = buf.nbytes
+        if (n < self.small or n in self.free or not isinstance(raw, np.ndarray)
+                or raw.nbytes != n + _ALIGN or raw.dtype != np.uint8
+                or not buf.flags.c_contiguous or self.nbytes + raw.nbytes > self.cap
+                or any(np.may_share_memory(raw, r) for r in results)):
             return
-        self.free[key] = buf
-        self.nbytes += buf.nbytes
+        self.free[n] = buf.reshape(-1).view(np.uint8)      # the aligned region itself
+        self.nbytes += n
 
 
 _scratch = _Scratch()
@@ -207,7 +231,7 @@ class _Lay:
         # dX 57.6 -> 41.2 ms, 1x1 fwd/dX -10 %; 3x3 stride 1 and 5x5: no gain, so no prefetch
         pf = int(toff.size > 0 and (toff.size <= 4 or toff.max() >= self.block))
         _K.conv_forward(xb, wf, b, toff, self.row_off, self.Q, out, orow, ldk, pw, wo,
-                        _cdiv(_cdiv(self.Q, nq), tw) * tw, pf)
+                        _cdiv(_cdiv(self.Q, nq), tw) * tw, pf, int(self.inner))
 
     def fwd(self, xb, wf, toff, groups, b=None, out=None):
         """Kernel output (K, R, Q) = b + conv, junk columns included; b (K,) or None; written
