@@ -320,6 +320,40 @@ def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, se
     np.testing.assert_allclose(part.sum(0), dref, rtol=tol, atol=tol * np.abs(dref).max())
 
 
+@settings(max_examples=30, deadline=None)
+@given(G=st.integers(1, 2), Kg=st.integers(1, 19), Cg=st.integers(1, 3), T=st.integers(1, 5),
+       R=st.integers(2, 5), m=st.integers(1, 9), gap=st.integers(0, 40), ck=st.integers(1, 12),
+       pf=st.integers(0, 1), dt=st.sampled_from([np.float32, np.float64]),
+       seed=st.integers(0, 2 ** 16))
+def test_forward_sweep_runs_on_across_rows(G, Kg, Cg, T, R, m, gap, ck, pf, dt, seed):
+    """Rows of whole vectors stored back to back (batch-inner layouts) are swept as one run:
+    tiles continue from one input row into the next (``gap`` elements apart) and stop at the
+    sweep's end. Same bits as the per-row sweep."""
+    rng = np.random.default_rng(seed)
+    lanes = K.vector_lanes(dt)
+    Q = lanes * m
+    toff = rng.integers(0, 9, T).astype(np.int64)
+    row_off = (np.arange(R) * (Q + gap)).astype(np.int64)
+    L = int(row_off.max() + toff.max() + Q) + K.tile_width(dt)
+    x = rng.standard_normal((G * Cg, L)).astype(dt)
+    w = rng.standard_normal((G * Kg, Cg, T)).astype(dt)
+    b = rng.standard_normal(G * Kg).astype(dt)
+    orow = np.arange(R, dtype=np.int64) * Q
+    outs = []
+    for kfirst in (0, 1):
+        out = np.full((G * Kg, R, Q), np.nan, dt)
+        K.conv_forward(x, w, b, toff, row_off, Q, out.reshape(-1), orow, R * Q, Q, Q, ck * lanes,
+                       pf, kfirst)
+        outs.append(out)
+    assert not np.isnan(outs[1]).any() and outs[0].tobytes() == outs[1].tobytes()
+    gi = np.arange(G * Kg) // Kg
+    ref = np.stack([b[k] + sum(w[k, c, t] * x[gi[k] * Cg + c, row_off[:, None] + toff[t]
+                                               + np.arange(Q)] for c in range(Cg)
+                               for t in range(T)) for k in range(G * Kg)])
+    tol = 1e-4 if dt == np.float32 else 1e-12
+    np.testing.assert_allclose(outs[1], ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
 def test_tile_kernels_refuse_rows_without_slack():
     x = np.zeros((1, 10), np.float32)
     out = np.empty((1, 1, 10), np.float32)
@@ -585,6 +619,40 @@ def test_pack_phases_long_rows(N, C, H, W, sh, sw, lo, low, extra, dt, seed):
     i64 = lambda t: np.array(t, np.int64)  # noqa: E731
     K.pack_phases(a, buf, i64(s), i64(lo3), i64(plane), False)
     np.testing.assert_array_equal(buf, _ref_pack(a, s, lo3, plane, L))
+
+
+@settings(max_examples=40, deadline=None)
+@given(R=st.integers(1, 70), Cc=st.integers(1, 70), dt=st.sampled_from([np.float32, np.float64]),
+       at=st.integers(0, 17), seed=st.integers(0, 2 ** 16))
+def test_transpose2d_any_shape(R, Cc, dt, at, seed):
+    """Register-transposed blocks: full and partial (masked) ones at every edge, dst at any
+    alignment, both dtypes; nothing outside dst is written (guards before and after it)."""
+    src = np.random.default_rng(seed).standard_normal((R, Cc)).astype(dt)
+    buf = np.full(R * Cc + 40, np.nan, dt)
+    dst = buf[at:at + R * Cc].reshape(Cc, R)
+    K.transpose2d(src, dst)
+    assert np.array_equal(dst, src.T)
+    assert np.isnan(buf[:at]).all() and np.isnan(buf[at + R * Cc:]).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(N=st.integers(1, 40), C=st.integers(1, 2), H=st.integers(1, 3), W=st.integers(1, 40),
+       sw=st.integers(1, 3), low=st.integers(-2, 3), extra=st.integers(-2, 3),
+       dt=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2 ** 16))
+def test_pack_phases_batch_inner_many_images(N, C, H, W, sw, low, extra, dt, seed):
+    """Batch-inner packs of more images than a vector has lanes (the (image, column) blocks
+    transposed in registers, partial at both edges; column stride 1, 2 and the scalar 3)."""
+    a = np.random.default_rng(seed).standard_normal((N, C, 1, H, W)).astype(dt)
+    s, lo = (1, 1, sw), (0, 1, low)
+    plane = (1, H + 2, max(1, -(-(W + max(low, 0)) // sw) + extra))
+    P, S = sw, plane[1] * plane[2]
+    L = P * N * S + 5
+    buf = np.full((C, L), np.nan, dt)
+    i64 = lambda t: np.array(t, np.int64)  # noqa: E731
+    K.pack_phases(a, buf, i64(s), i64(lo), i64(plane), True)
+    ref = _ref_pack(a, s, lo, plane, L)
+    body = ref[:, :P * N * S].reshape(C, P, N, S).transpose(0, 1, 3, 2).reshape(C, -1)
+    np.testing.assert_array_equal(buf, np.concatenate([body, ref[:, P * N * S:]], 1))
 
 
 def test_scratch_buffers_start_on_cache_lines():

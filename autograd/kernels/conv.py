@@ -187,11 +187,16 @@ def _arrays(context, builder, signature, args, n):
 
 
 @intrinsic
-def _tile(typingctx, xf, wt, bt, so, o, b, kc, nrows, ob, q0, nvalid, pf, ldk, pw, wo):
+def _tile(typingctx, xf, wt, bt, so, o, b, vs, jump, vend, kc, nrows, ob, q0, nvalid, pf, ldk,
+          pw, wo):
     """One register-blocked forward tile:
 
-        acc[i, q] = bt[kc + i] + sum_j wt[j, kc + i] * xf[b + so[j] + q]
+        acc[i, q] = bt[kc + i] + sum_j wt[j, kc + i] * xf[b + so[j] + off(q)]
         for i < min(TILE_K, nrows), q < min(TILE_V * lanes, nvalid), j < wt.shape[0]
+
+    where off(q) = q, plus ``jump`` from vector ``vs`` on (the tile runs on into the next
+    input row), and 0 (a re-read of vector 0, never stored) from vector ``vend`` on (past the
+    end of the sweep); vs = vend = TILE_V: one plain run.
 
     stored at o[ob + i*ldk + pos(q0 + q)] where pos(p) = (p // pw)*wo + p % pw, only where
     p % pw < wo: the sweep runs at a padded row width pw and the stores crop each row to wo
@@ -200,10 +205,11 @@ def _tile(typingctx, xf, wt, bt, so, o, b, kc, nrows, ob, q0, nvalid, pf, ldk, p
     do not depend on tiling or threads (the bias starts the chain: no second pass over the
     output to add it). Loads are unmasked (the caller guarantees slack). ``pf`` != 0 prefetches
     the lines stream j + _PF will read (a second copy of the loop)."""
-    sig = types.void(xf, wt, bt, so, o, b, kc, nrows, ob, q0, nvalid, pf, ldk, pw, wo)
+    sig = types.void(xf, wt, bt, so, o, b, vs, jump, vend, kc, nrows, ob, q0, nvalid, pf, ldk,
+                     pw, wo)
 
     def codegen(context, builder, signature, args):
-        b, kc, nrows, ob, q0, nvalid, pf, ldk, pw, wo = args[5:]
+        b, vs, jump, vend, kc, nrows, ob, q0, nvalid, pf, ldk, pw, wo = args[5:]
         _, lanes, vt = _vec(context, signature.args[0].dtype)
         i64 = ir.IntType(64)
         c = lambda v: ir.Constant(i64, v)  # noqa: E731
@@ -217,19 +223,27 @@ def _tile(typingctx, xf, wt, bt, so, o, b, kc, nrows, ob, q0, nvalid, pf, ldk, p
             builder.module, ir.FunctionType(ir.VoidType(), [i8p] + [ir.IntType(32)] * 3),
             "llvm.prefetch.p0")
         last = builder.sub(nj, c(1))
-        span = [v * lanes for v in range(TILE_V)] + [TILE_V * lanes - 1]   # every line touched
+        # every line touched: (vector, offset in it)
+        span = [(v, 0) for v in range(TILE_V)] + [(TILE_V - 1, lanes - 1)]
+        # each vector's own base pointer, set up once: the loop's loads then address
+        # [base_v + so[j]] (offsets added inside the loop cost ~4 % on LeNet conv2)
+        vbase = []
+        for v in range(TILE_V):
+            off = c(v * lanes)
+            off = builder.select(builder.icmp_signed(">=", c(v), vs), builder.add(off, jump), off)
+            off = builder.select(builder.icmp_signed(">=", c(v), vend), c(0), off)
+            vbase.append(builder.gep(X.data, [builder.add(b, off)]))
 
         def body(j, acc, ahead=False):
-            a = builder.add(b, builder.load(builder.gep(S.data, [j], inbounds=True)))
+            a = builder.load(builder.gep(S.data, [j], inbounds=True))
             if ahead:               # the lines of stream j + _PF (read, keep in L1)
                 jn = builder.add(j, c(_PF))
                 jn = builder.select(builder.icmp_signed("<", jn, nj), jn, last)
-                an = builder.add(b, builder.load(builder.gep(S.data, [jn], inbounds=True)))
-                for off in span:
-                    ptr = builder.bitcast(builder.gep(X.data, [builder.add(an, c(off))]), i8p)
+                an = builder.load(builder.gep(S.data, [jn], inbounds=True))
+                for v, off in span:
+                    ptr = builder.bitcast(builder.gep(vbase[v], [builder.add(an, c(off))]), i8p)
                     builder.call(prefetch, [ptr, i32(0), i32(3), i32(1)])
-            xv = [_vload(builder, X.data, builder.add(a, c(v * lanes)), vt)
-                  for v in range(TILE_V)]
+            xv = [_vload(builder, vbase[v], a, vt) for v in range(TILE_V)]
             wrow = builder.add(builder.mul(j, ldw), kc)
             new = []
             for i in range(TILE_K):
@@ -389,17 +403,27 @@ def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf
                     wt[blk, ci * T + t, kk % TILE_K] = w[gi * Kg + kk, ci, t]
     so = _stream_offsets(Cg, L, toff)
     xf = x.reshape(C * L)
-    nq = (Q + chunk - 1) // chunk
+    # One sweep of all R*Q outputs when they are stored back to back and each row holds whole
+    # vectors: tiles then run on from one row into the next (a row of LeNet conv2's 64-image
+    # batch is 13 1/3 tiles: per-row sweeps computed 14).
+    lanes = _VBYTES // x.itemsize
+    cat = (kfirst != 0 and R > 1 and Q % lanes == 0 and chunk % lanes == 0 and Q >= TW
+           and pw == Q and wo == Q)
+    for r in range(R):
+        if orow[r] != orow[0] + r * Q:
+            cat = False
+    RR = 1 if cat else R
+    QQ = R * Q if cat else Q
+    nq = (QQ + chunk - 1) // chunk
     nku = nkb if kfirst else 1               # channel-block units per group
-    for u in prange(G * nku * R * nq):
-        grp = u // (nku * R * nq)
-        rem = u - grp * (nku * R * nq)
-        ku = rem // (R * nq)
-        rem = rem - ku * (R * nq)
+    for u in prange(G * nku * RR * nq):
+        grp = u // (nku * RR * nq)
+        rem = u - grp * (nku * RR * nq)
+        ku = rem // (RR * nq)
+        rem = rem - ku * (RR * nq)
         r = rem // nq
         a = (rem - r * nq) * chunk
-        e = min(Q, a + chunk)
-        base = grp * Cg * L + row_off[r]
+        e = min(QQ, a + chunk)
         k0 = ku * TILE_K
         k1 = min(Kg, k0 + TILE_K) if kfirst else Kg
         for kb in range(k0, k1, TILE_K):
@@ -407,8 +431,16 @@ def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf
             bb = bt[grp * nkb + kb // TILE_K]
             ob = orow[r] + (grp * Kg + kb) * ldk
             for q in range(a, e, TW):
-                _tile(xf, wb, bb, so, out, np.uint64(base + q), 0, Kg - kb, ob, q, e - q, pf,
-                      ldk, pw, wo)
+                rq, vs, jump, vend = r, TILE_V, 0, TILE_V
+                if cat:                      # q: row rq, vectors from vs on in row rq + 1
+                    rq = q // Q
+                    vs = (Q - (q - rq * Q)) // lanes
+                    if rq + 1 < R:
+                        jump = row_off[rq + 1] - row_off[rq] - Q
+                    vend = (R * Q - q + lanes - 1) // lanes
+                b = grp * Cg * L + row_off[rq] + q - (rq - r) * Q
+                _tile(xf, wb, bb, so, out, np.uint64(b), vs, jump, vend, 0, Kg - kb, ob, q,
+                      e - q, pf, ldk, pw, wo)
 
 
 # Weight-gradient tile: DW_K output channels x DW_J reduction streams, one vector accumulator
@@ -618,6 +650,65 @@ def _rowcopy(typingctx, bf, o, af, src, n, step):
 
 
 @intrinsic
+def _tblock(typingctx, dst, d0, dld, src, s0, sld, nr, nc, step):
+    """dst[d0 + j*dld + i] = src[s0 + i*sld + j*step] for i < nr, j < nc (nr, nc <= lanes,
+    step 1 or 2): one block of a transpose in registers -- nr row loads (masked to the nc
+    columns; step 2: the even lanes of two loads, as _rowcopy), log2(lanes) rounds of
+    two-register shuffles that swap the off-diagonal sub-blocks, nc masked row stores.
+    Nothing outside the block is read or written. The scalar 16x16 loop LLVM made of the
+    same copy moved ~1 element per cycle."""
+    sig = types.void(dst, d0, dld, src, s0, sld, nr, nc, step)
+
+    def codegen(context, builder, signature, args):
+        d0, dld, s0, sld, nr, nc, step = args[1], args[2], args[4], args[5], args[6], \
+            args[7], args[8]
+        _, n, vt = _vec(context, signature.args[0].dtype)
+        i64 = ir.IntType(64)
+        i32 = lambda v: ir.Constant(ir.IntType(32), v)  # noqa: E731
+        c = lambda v: ir.Constant(i64, v)  # noqa: E731
+        D = context.make_array(signature.args[0])(context, builder, args[0])
+        S = context.make_array(signature.args[3])(context, builder, args[3])
+        mload, mstore = _mload_fn(builder, vt), _mstore_fn(builder, vt)
+        shuf = lambda a, b, m: builder.shuffle_vector(  # noqa: E731
+            a, b, ir.Constant(ir.VectorType(ir.IntType(32), n), m))
+        nread = builder.sub(builder.mul(nc, step), builder.sub(step, c(1)))
+        m_lo, m_hi = _lane_mask(builder, n, nread, 0), _lane_mask(builder, n, nread, n)
+        two = builder.icmp_signed("==", step, c(2))
+        zero = ir.Constant(vt, None)
+
+        def load(at, mask):     # plain gep: rows past nr may point outside the array (unread)
+            ptr = builder.bitcast(builder.gep(S.data, [at]), vt.as_pointer())
+            return builder.call(mload, [ptr, i32(1), mask, zero])
+
+        rows = []
+        for i in range(n):
+            on = _splat(builder, builder.icmp_signed("<", c(i), nr), n)
+            at = builder.add(s0, builder.mul(c(i), sld))
+            lo = load(at, builder.and_(m_lo, on))
+            hi = load(builder.add(at, c(n)), builder.and_(m_hi, on))
+            rows.append(builder.select(two, shuf(lo, hi, list(range(0, 2 * n, 2))), lo))
+        b = n // 2
+        while b >= 1:           # swap the off-diagonal b x b blocks of every 2b x 2b block
+            keep = [(q // b) % 2 == 0 for q in range(n)]
+            m_first = [q if k else n + q - b for q, k in enumerate(keep)]
+            m_second = [q + b if k else n + q for q, k in enumerate(keep)]
+            for i in range(n):
+                if (i // b) % 2 == 0:
+                    r, t = rows[i], rows[i + b]
+                    rows[i], rows[i + b] = shuf(r, t, m_first), shuf(r, t, m_second)
+            b //= 2
+        cols = _lane_mask(builder, n, nr, 0)
+        for j in range(n):
+            on = _splat(builder, builder.icmp_signed("<", c(j), nc), n)
+            ptr = builder.bitcast(builder.gep(D.data, [builder.add(d0, builder.mul(c(j), dld))]),
+                                  vt.as_pointer())
+            builder.call(mstore, [rows[j], ptr, i32(1), builder.and_(cols, on)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
 def _prefetch_span(typingctx, xf, start, n):
     """Prefetch (read, keep in L1) the cache lines of xf[start : start + n]."""
     sig = types.void(xf, start, n)
@@ -703,16 +794,18 @@ def conv_backward_weight_t(x, gt, toff, part, chunk):
 # Python, where an LLVM-IR intrinsic cannot run. Same sums in the same order (separate multiply
 # and add instead of FMA, so the last bit may differ); slow, for debugging only.
 
-def _tile_py(xf, wt, bt, so, o, b, kc, nrows, ob, q0, nvalid, pf, ldk, pw, wo):
-    n = min(TILE_V * (_VBYTES // xf.itemsize), nvalid)
+def _tile_py(xf, wt, bt, so, o, b, vs, jump, vend, kc, nrows, ob, q0, nvalid, pf, ldk, pw, wo):
+    lanes = _VBYTES // xf.itemsize
+    n = min(TILE_V * lanes, nvalid)
     for i in range(min(TILE_K, nrows)):
         for q in range(n):
             p = q0 + q
             if p % pw >= wo:
                 continue
+            off = q + (jump if q // lanes >= vs else 0)
             acc = bt[kc + i]
             for j in range(wt.shape[0]):
-                acc += wt[j, kc + i] * xf[int(b) + int(so[j]) + q]
+                acc += wt[j, kc + i] * xf[int(b) + int(so[j]) + off]
             o[ob + i * ldk + (p // pw) * wo + p % pw] = acc
 
 
@@ -744,9 +837,15 @@ def _rowcopy_py(bf, o, af, src, n, step):
         bf[o + w] = af[src + step * w]
 
 
+def _tblock_py(dst, d0, dld, src, s0, sld, nr, nc, step):
+    for i in range(nr):
+        for j in range(nc):
+            dst[d0 + j * dld + i] = src[s0 + i * sld + j * step]
+
+
 if numba.config.DISABLE_JIT:
     _tile, _dw_tile, _dwt_tile, _dwt_tile_n = _tile_py, _dw_tile_py, _dwt_tile_py, _dwt_tile_py
-    _prefetch_span, _rowcopy = _prefetch_span_py, _rowcopy_py
+    _prefetch_span, _rowcopy, _tblock = _prefetch_span_py, _rowcopy_py, _tblock_py
 
 
 @parallel_float32
@@ -789,33 +888,30 @@ def pack_gt(g, gt, plane):
 @parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
 def transpose2d(src, dst):
-    """dst[j, i] = src[i, j] (layout changes of the batch-inner convs) in 16x16 blocks, in
-    parallel over the side with more blocks (LeNet's (64, 1600) gradient has 4 row blocks).
-    A full block's fixed trip counts let LLVM unroll it: 2-4x the speed of 32x32 blocks with
-    variable bounds."""
+    """dst[j, i] = src[i, j] (layout changes of the batch-inner convs) in lanes x lanes blocks
+    transposed in registers (_tblock), in parallel over the side with more blocks (LeNet's
+    (64, 1600) gradient has 4 row blocks). The blocks' dst columns start on cache lines
+    (the first block is narrower when dst does not: numpy's arrays start 16 bytes into one),
+    so no vector store straddles two lines."""
     R = src.shape[0]
     Cc = src.shape[1]
     if dst.shape[0] != Cc or dst.shape[1] != R:
         raise ValueError("transpose2d(): dst must have src's shape reversed")
+    V = _VBYTES // src.itemsize
     sf = src.reshape(R * Cc)
     df = dst.reshape(R * Cc)
-    nrb = (R + 15) // 16
-    ncb = (Cc + 15) // 16
+    sh = V - (dst.ctypes.data // src.itemsize) % V    # first block: src rows [0, sh) (1..V)
+    nrb = 1 + (max(0, R - sh) + V - 1) // V
+    ncb = (Cc + V - 1) // V
     ro = 1 if nrb >= ncb else 0
     for u in prange(max(nrb, ncb)):
         for i in range(min(nrb, ncb)):
-            rb = i + (u - i) * ro          # arithmetic, not `u if ... else i`: the selects
-            cb = u + (i - u) * ro          # kept LLVM from unrolling the block (2.5x slower)
-            r0 = rb * 16
-            c0 = cb * 16
-            if r0 + 16 <= R and c0 + 16 <= Cc:
-                for c in range(16):
-                    for r in range(16):
-                        df[np.uint64((c0 + c) * R + r0 + r)] = sf[np.uint64((r0 + r) * Cc + c0 + c)]
-            else:
-                for c in range(c0, min(Cc, c0 + 16)):
-                    for r in range(r0, min(R, r0 + 16)):
-                        df[np.uint64(c * R + r)] = sf[np.uint64(r * Cc + c)]
+            rb = i + (u - i) * ro
+            cb = u + (i - u) * ro
+            r0 = max(0, (rb - 1) * V + sh)
+            r1 = min(R, rb * V + sh)
+            c0 = cb * V
+            _tblock(df, c0 * R + r0, R, sf, r0 * Cc + c0, Cc, r1 - r0, min(V, Cc - c0), 1)
 
 
 @parallel_float32
@@ -848,6 +944,7 @@ def pack_phases(a, buf, s, lo, plane, inner):
     # doubled the compile time).
     RW = PW * N if inner else PW
     k = N if inner else 1                    # elements per column
+    V = _VBYTES // a.itemsize                # vector lanes
     # One unit = (image, channel, phase) batch-outer, (channel, phase) batch-inner. The units
     # are split in equal contiguous runs over the threads, so batch-outer a thread packs the
     # images whose rows it sweeps next (LeNet conv1 fwd -16 %, strided dX -10 %)
@@ -877,7 +974,12 @@ def pack_phases(a, buf, s, lo, plane, inner):
                     for q in range(w0 * k):
                         bf[np.uint64(o + q)] = 0
                     src = (((n * C + c) * D + i) * H + j) * W + pw - low
-                    if inner:
+                    if inner and sw <= 2:   # (image, column) blocks transposed in registers
+                        for wb in range(w0, w1, V):
+                            for mb in range(0, N, V):
+                                _tblock(bf, o + wb * N + mb, N, af, src + mb * CS + wb * sw, CS,
+                                        min(V, N - mb), min(V, w1 - wb), sw)
+                    elif inner:
                         for w in range(w0, w1):
                             for m in range(N):
                                 bf[np.uint64(o + w * N + m)] = af[np.uint64(src + m * CS + w * sw)]
