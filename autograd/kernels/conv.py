@@ -866,16 +866,18 @@ def pack_gt(g, gt, plane):
     gf = g.reshape(N * K * D * H * W)
     tf = gt.reshape(M * K)
     HW = H * W
+    V = _VBYTES // g.itemsize
     for unit in prange(N * PD):
         n = unit // PD
         u = unit - n * PD
         for v in range(PH):
             r0 = ((n * PD + u) * PH + v) * PW          # first gt row of this line
-            if u < D and v < H:
-                for k in range(K):                    # contiguous reads, writes K apart
-                    src = ((n * K + k) * D + u) * HW + v * W
-                    for w in range(W):
-                        tf[np.uint64((r0 + w) * K + k)] = gf[np.uint64(src + w)]
+            if u < D and v < H:                       # (channel, column) blocks transposed
+                src = (n * K * D + u) * HW + v * W
+                for kb in range(0, K, V):
+                    for wb in range(0, W, V):
+                        _tblock(tf, (r0 + wb) * K + kb, K, gf, src + kb * D * HW + wb, D * HW,
+                                min(V, K - kb), min(V, W - wb), 1)
                 w0 = W
             else:
                 w0 = 0
@@ -924,7 +926,8 @@ def pack_phases(a, buf, s, lo, plane, inner):
                                                         w*sw + pw - low]   (0 outside a)
 
     batch-inner (inner=True): buf[c, p*N*S + ((u*PH + v)*PW + w)*N + n] = the same value,
-    for phase p = (pd*sh + ph)*sw + pw, S = PD*PH*PW; s, lo, plane = (sd, sh, sw),
+    for phase p = (pd*sh + ph)*sw + pw, S = PD*PH*PW (column stride sw 1 or 2; (image, column)
+    blocks are transposed in registers); s, lo, plane = (sd, sh, sw),
     (lod, loh, low), (PD, PH, PW) as int64 arrays; lo may be negative (crop). buf: (C, L),
     L >= P*N*S; everything past that is zeroed too (the tiles' slack)."""
     N, C, D, H, W = a.shape
@@ -936,6 +939,8 @@ def pack_phases(a, buf, s, lo, plane, inner):
     L = buf.shape[1]
     if buf.shape[0] != C or L < P * N * S:
         raise ValueError("pack_phases(): buffer too small")
+    if inner and sw > 2:
+        raise ValueError("pack_phases(): batch-inner packs take column strides 1 and 2 only")
     af = a.reshape(N * C * D * H * W)       # flat indexing: no per-row view objects; unsigned
     bf = buf.reshape(C * L)                  # indices skip the wrap-around check (3x faster)
     CS = C * D * H * W
@@ -974,15 +979,11 @@ def pack_phases(a, buf, s, lo, plane, inner):
                     for q in range(w0 * k):
                         bf[np.uint64(o + q)] = 0
                     src = (((n * C + c) * D + i) * H + j) * W + pw - low
-                    if inner and sw <= 2:   # (image, column) blocks transposed in registers
+                    if inner:               # (image, column) blocks transposed in registers
                         for wb in range(w0, w1, V):
                             for mb in range(0, N, V):
                                 _tblock(bf, o + wb * N + mb, N, af, src + mb * CS + wb * sw, CS,
                                         min(V, N - mb), min(V, w1 - wb), sw)
-                    elif inner:
-                        for w in range(w0, w1):
-                            for m in range(N):
-                                bf[np.uint64(o + w * N + m)] = af[np.uint64(src + m * CS + w * sw)]
                     elif sw == 2:           # vectorised (LLVM left this loop scalar)
                         _rowcopy(bf, o + w0, af, src + 2 * w0, w1 - w0, 2)
                     else:

@@ -274,7 +274,7 @@ class _Lay:
 
 
 @functools.lru_cache(maxsize=256)
-def _layout(N, plane, osp, C, crop=False):
+def _layout(N, plane, osp, C, crop=False, inner_ok=True):
     """batch-inner when the flat sweep would waste > 20 % on junk and the input is small
     (the transposing copies of batch-inner cost more than the junk on large layers).
     ``crop`` (the sweep's output goes through ``forward``): batch-outer rows narrower than a
@@ -282,7 +282,7 @@ def _layout(N, plane, osp, C, crop=False):
     instead of a second pass over the output (64x32x14^2 64@3x3: -0.45 ms of 2.4).
     Cached: layouts (and their tap tables) are immutable and reused every training step."""
     junk = _prod(plane) / max(1, _prod(osp))
-    inner = junk > 1.2 and N > 1 and N * C * _prod(plane) <= (1 << 21)
+    inner = inner_ok and junk > 1.2 and N > 1 and N * C * _prod(plane) <= (1 << 21)
     wide = _K.vector_lanes(np.float32)          # the most lanes of any dtype
     if crop and not inner and plane[2] < wide and osp[1] > 1:
         plane = plane[:2] + (wide,)
@@ -303,7 +303,7 @@ def _fwd_plan(xshape, ksz, geo):
     # wide enough for both pads and for the row's outputs (fewer junk positions to compute)
     plane = tuple(_cdiv(p, s) if s > 1 else L + max(a, b, o - L)
                   for p, s, L, a, b, o in zip(Lp, s3, xshape[2:], l3, h3, osp))
-    lay = _layout(xshape[0], plane, osp, xshape[1], True)
+    lay = _layout(xshape[0], plane, osp, xshape[1], True, s3[2] <= 2)   # see pack_phases
     toff, slack = lay.taps(ksz, s3, d3)
     return lay, toff, slack, l3, s3
 
