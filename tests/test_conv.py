@@ -225,22 +225,27 @@ def test_kernels_bitwise_identical_for_1_and_2_threads():
 
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
-@pytest.mark.parametrize("shape,plane,extra", [((2, 3, 1, 4, 5), (1, 6, 7), 5),
-                                               ((3, 2, 2, 3, 3), (3, 3, 4), 0),
-                                               ((1, 32, 1, 5, 16), (1, 5, 16), 3),
-                                               ((2, 41, 2, 3, 37), (3, 4, 40), 2)])
-def test_pack_gt_against_numpy(shape, plane, extra, dt):
+@pytest.mark.parametrize("shape,plane,extra,at", [((2, 3, 1, 4, 5), (1, 6, 7), 5, 0),
+                                                  ((3, 2, 2, 3, 3), (3, 3, 4), 0, 3),
+                                                  ((1, 32, 1, 5, 16), (1, 5, 16), 3, 0),
+                                                  ((2, 41, 2, 3, 37), (3, 4, 40), 2, 5),
+                                                  ((1, 20, 1, 2, 70), (1, 3, 141), 1, 1)])
+def test_transpose_planes_against_numpy(shape, plane, extra, at, dt):
+    """Position-major copies into larger planes (zeros in the padding), several column chunks
+    per line, dst at any alignment (``at``), both dtypes; nothing outside dst is written."""
     g = RNG.standard_normal(shape).astype(dt)
     N, Kc, D, H, W = shape
     S = int(np.prod(plane))
-    gt = np.full((N * S + extra, Kc), np.nan, dt)
-    K.pack_gt(g, gt, np.array(plane, np.int64))
+    buf = np.full((N * S + extra) * Kc + at + 7, np.nan, dt)
+    gt = buf[at:at + (N * S + extra) * Kc].reshape(N * S + extra, Kc)
+    K.transpose_planes(g, gt, np.array(plane, np.int64))
     want = np.zeros((N,) + plane + (Kc,), dt)
     want[:, :D, :H, :W] = g.transpose(0, 2, 3, 4, 1)
     np.testing.assert_array_equal(gt[:N * S], want.reshape(N * S, Kc))
     assert not gt[N * S:].any()
+    assert np.isnan(buf[:at]).all() and np.isnan(buf[at + gt.size:]).all()
     with pytest.raises(ValueError, match="bad plane or buffer geometry"):
-        K.pack_gt(g, gt[:N * S - 1], np.array(plane, np.int64))
+        K.transpose_planes(g, gt[:N * S - 1], np.array(plane, np.int64))
 
 
 def test_kernel_callable_alone():

@@ -36,8 +36,8 @@ the tiles run as pure-Python twins (``_tile_py`` ...).
 The input gradient and the transposed convolution are this same forward kernel on the
 (padded, phase-decomposed) output gradient with flipped, transposed weights (ops/conv.py).
 ``pack_phases`` / ``unpack_phases`` move data between (N, C, D, H, W) arrays and these flat
-layouts (padding, phase split, batch-inner order, crops); ``transpose2d`` is a blocked 2-d
-transpose.
+layouts (padding, phase split, batch-inner order, crops); ``transpose_planes`` makes
+position-major copies (the wide weight gradient's, and plain 2-d transposes: ``transpose2d``).
 """
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ from . import parallel_float32
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["conv_forward", "conv_backward_weight", "conv_backward_weight_t", "transpose2d",
+__all__ = ["conv_forward", "conv_backward_weight", "conv_backward_weight_t", "transpose_planes",
+           "transpose2d",
            "pack_phases", "unpack_phases", "tile_width", "vector_lanes"]
 
 
@@ -850,70 +851,72 @@ if numba.config.DISABLE_JIT:
 
 @parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
-def pack_gt(g, gt, plane):
-    """Position-major gradient of the wide weight-gradient kernel, in one pass:
+def transpose_planes(src, dst, plane):
+    """Position-major copy of channel-major planes, zero-padded to a larger plane:
 
-        gt[(n*PD + u)*PH*PW + v*PW + w, k] = g[n, k, u, v, w]   (0 where u, v, w lie past g)
+        dst[(b*PD + u)*PH*PW + v*PW + w, r] = src[b, r, u, v, w]   (0 where u, v, w lie past
+                                                                     src's D, H, W)
 
-    g: (N, K, D, H, W); gt: (M, K), M >= N*PD*PH*PW (rows past that zeroed); plane = (PD, PH,
-    PW) >= (D, H, W) as int64. (Packing channel-major then transposing moved the data twice:
-    CIFAR's 17.8 MB gradient 3.7 ms.) One unit = one (image, depth) plane."""
-    N, K, D, H, W = g.shape
+    src: (B, R, D, H, W); dst: (M, R), M >= B*PD*PH*PW (rows past that zeroed); plane =
+    (PD, PH, PW) >= (D, H, W) as int64. The wide weight gradient's position-major gradient,
+    and (B = D = H = 1) a plain 2-d transpose: ``transpose2d``. Blocks of lanes x lanes are
+    transposed in registers (_tblock). One unit = (line b, u, v; block of r; chunk of w), so
+    a 2-d transpose splits over src rows: the rows a batch-inner forward wrote on the same
+    core (conv_forward's kfirst). The r blocks' dst columns start on cache lines (the first
+    block is narrower when dst does not: numpy's arrays start 16 bytes into one), so no
+    vector store straddles two lines."""
+    B, R, D, H, W = src.shape
     PD, PH, PW = plane[0], plane[1], plane[2]
-    M = gt.shape[0]
-    if gt.shape[1] != K or PD < D or PH < H or PW < W or M < N * PD * PH * PW:
-        raise ValueError("pack_gt(): bad plane or buffer geometry")
-    gf = g.reshape(N * K * D * H * W)
-    tf = gt.reshape(M * K)
-    HW = H * W
-    V = _VBYTES // g.itemsize
-    for unit in prange(N * PD):
-        n = unit // PD
-        u = unit - n * PD
-        for v in range(PH):
-            r0 = ((n * PD + u) * PH + v) * PW          # first gt row of this line
-            if u < D and v < H:                       # (channel, column) blocks transposed
-                src = (n * K * D + u) * HW + v * W
-                for kb in range(0, K, V):
-                    for wb in range(0, W, V):
-                        _tblock(tf, (r0 + wb) * K + kb, K, gf, src + kb * D * HW + wb, D * HW,
-                                min(V, K - kb), min(V, W - wb), 1)
-                w0 = W
-            else:
-                w0 = 0
-            for i in range((r0 + w0) * K, (r0 + PW) * K):
-                tf[np.uint64(i)] = 0
-    for i in range(N * PD * PH * PW * K, M * K):
-        tf[np.uint64(i)] = 0
-
-
-@parallel_float32
-@njit(cache=True, parallel=True, no_cfunc_wrapper=True)
-def transpose2d(src, dst):
-    """dst[j, i] = src[i, j] (layout changes of the batch-inner convs) in lanes x lanes blocks
-    transposed in registers (_tblock), in parallel over the side with more blocks (LeNet's
-    (64, 1600) gradient has 4 row blocks). The blocks' dst columns start on cache lines
-    (the first block is narrower when dst does not: numpy's arrays start 16 bytes into one),
-    so no vector store straddles two lines."""
-    R = src.shape[0]
-    Cc = src.shape[1]
-    if dst.shape[0] != Cc or dst.shape[1] != R:
-        raise ValueError("transpose2d(): dst must have src's shape reversed")
+    M = dst.shape[0]
+    if dst.shape[1] != R or PD < D or PH < H or PW < W or M < B * PD * PH * PW:
+        raise ValueError("transpose_planes(): bad plane or buffer geometry")
     V = _VBYTES // src.itemsize
-    sf = src.reshape(R * Cc)
-    df = dst.reshape(R * Cc)
-    sh = V - (dst.ctypes.data // src.itemsize) % V    # first block: src rows [0, sh) (1..V)
+    sf = src.reshape(B * R * D * H * W)
+    df = dst.reshape(M * R)
+    DHW = D * H * W
+    sh = V - (dst.ctypes.data // src.itemsize) % V     # first r block: [0, sh), 1..V wide
     nrb = 1 + (max(0, R - sh) + V - 1) // V
-    ncb = (Cc + V - 1) // V
-    ro = 1 if nrb >= ncb else 0
-    for u in prange(max(nrb, ncb)):
-        for i in range(min(nrb, ncb)):
-            rb = i + (u - i) * ro
-            cb = u + (i - u) * ro
-            r0 = max(0, (rb - 1) * V + sh)
-            r1 = min(R, rb * V + sh)
-            c0 = cb * V
-            _tblock(df, c0 * R + r0, R, sf, r0 * Cc + c0, Cc, r1 - r0, min(V, Cc - c0), 1)
+    WC = 4 * V                                         # columns per unit
+    nwc = (PW + WC - 1) // WC
+    for unit in prange(B * PD * PH * nrb * nwc):
+        line = unit // (nrb * nwc)
+        rb = (unit // nwc) % nrb
+        w_a = (unit % nwc) * WC
+        w_b = min(PW, w_a + WC)
+        r0 = max(0, (rb - 1) * V + sh)
+        r1 = min(R, rb * V + sh)
+        b = line // (PD * PH)
+        u = (line // PH) % PD
+        v = line % PH
+        row = line * PW                                # dst row of (b, u, v, 0)
+        w_z = w_a                                      # zeros from here to w_b
+        if u < D and v < H:
+            w_z = max(w_a, min(w_b, W))
+            at = (b * R * D + u) * H * W + v * W
+            for wb in range(w_a, w_z, V):
+                _tblock(df, (row + wb) * R + r0, R, sf, at + r0 * DHW + wb, DHW, r1 - r0,
+                        min(V, w_z - wb), 1)
+        for w in range(w_z, w_b):
+            for r in range(r0, r1):
+                df[np.uint64((row + w) * R + r)] = 0
+    for i in range(B * PD * PH * PW * R, M * R):
+        df[np.uint64(i)] = 0
+
+
+_PLANES_1D = {}
+
+
+def transpose2d(src, dst):
+    """dst[j, i] = src[i, j]: transpose_planes of one (R, S) plane (layout changes of the
+    batch-inner convs). src, dst contiguous."""
+    R, S = src.shape
+    if dst.shape != (S, R):
+        raise ValueError(f"transpose2d(): dst must have src's shape reversed, got src {src.shape}, "
+                         f"dst {dst.shape}")
+    plane = _PLANES_1D.get(S)
+    if plane is None:
+        plane = _PLANES_1D[S] = np.array([1, 1, S], np.int64)
+    transpose_planes(src.reshape(1, R, 1, 1, S), dst, plane)
 
 
 @parallel_float32

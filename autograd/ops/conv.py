@@ -366,13 +366,13 @@ def _conv_dw(x, g, wshape, geo, packed=None):
 
 def _conv_dw_wide(xb, g5, toff, lay, G, Cg):
     """Weight gradient vectorised over output channels (a multiple of the vector width per
-    group): the gradient is packed position-major once (``pack_gt``), then each tile keeps
+    group): the gradient is packed position-major once (``transpose_planes``), then each tile keeps
     (channels x streams) sums in registers over a cache-sized block of positions.
     -> (K, Cg, T)."""
     K = g5.shape[1]
     M = lay.gQ
     gt = _scratch.take((M, K), g5.dtype)              # position-major, zeros in junk rows
-    _K.pack_gt(np.ascontiguousarray(g5), gt, lay.plane_a)
+    _K.transpose_planes(np.ascontiguousarray(g5), gt, lay.plane_a)
     Kg = K // G
     chunk = max(16, (32 << 10) // (Kg * g5.itemsize))   # a block of gradient rows fits L1
     nch = max(1, min(_cdiv(M, chunk), _cdiv(16, G)))   # >= 16 units; shapes only
