@@ -179,8 +179,10 @@ class _Lay:
                            + (np.arange(Do) * Ho * Wo)[None, :]).reshape(-1).astype(np.int64)
 
     def taps(self, ksz, s3, d3):
-        """(toff, largest in-plane tap offset) for a kernel ksz with stride s3, dilation d3.
-        Memoised per layout (a training loop asks for the same few geometries every step)."""
+        """(toff, slack) for a kernel ksz with stride s3, dilation d3: the tap offsets, and how
+        many elements a packed buffer needs past its P*block (plus one tile width, added by
+        pack()). Memoised per layout (a training loop asks for the same few geometries every
+        step)."""
         key = (tuple(ksz), tuple(s3), tuple(d3))
         hit = self._taps.get(key)
         if hit is None:
@@ -195,6 +197,12 @@ class _Lay:
             po = sum((v // s) * st for v, s, st in zip(e, s3, self.st))
             inner = max(inner, po)
             toff.append(ph * self.block + po)
+        if self.inner:
+            # every sweep (forward rows, the weight gradient's same rows) ends inside the
+            # last block: only what the last row's taps reach past it (LeNet conv2: 0 where
+            # the batch-outer bound, the largest in-plane tap, is 3840 elements per channel
+            # that the pack would zero)
+            inner = max(0, int(self.row_off[-1]) + max(toff) + self.Q - _prod(s3) * self.block)
         return np.asarray(toff, np.int64), inner
 
     def pack(self, a5, lo, s3, slack):
