@@ -203,12 +203,11 @@ def test_kernels_bitwise_identical_for_1_and_2_threads():
     import numba
     from autograd.ops import conv as C
     x = RNG.standard_normal((5, 6, 13, 11)).astype(np.float32)
-    w = RNG.standard_normal((10, 3, 3, 3)).astype(np.float32)
-    for geo in [((1, 1), (1, 1), (1, 1), (1, 1), 2), ((2, 1), (1, 0), (1, 0), (1, 2), 1)]:
-        if geo[4] == 1:
-            w_ = RNG.standard_normal((10, 6, 3, 3)).astype(np.float32)
-        else:
-            w_ = w
+    lenet = RNG.standard_normal((16, 6, 14, 14)).astype(np.float32)   # batch-inner, one run
+    for x, geo, wshape in [(x, ((1, 1), (1, 1), (1, 1), (1, 1), 2), (10, 3, 3, 3)),
+                           (x, ((2, 1), (1, 0), (1, 0), (1, 2), 1), (10, 6, 3, 3)),
+                           (lenet, ((1, 1), (0, 0), (0, 0), (1, 1), 1), (16, 6, 5, 5))]:
+        w_ = RNG.standard_normal(wshape).astype(np.float32)
         outs = []
         old = numba.get_num_threads()
         for n in (1, 2 if numba.config.NUMBA_NUM_THREADS >= 2 else 1):
