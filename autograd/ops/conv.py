@@ -89,20 +89,16 @@ _WIDE_DW_ALWAYS = False    # tests and the compile benchmark: the path at any sh
 _ALIGN = 64
 
 
-def _aligned(raw, shape, dtype):
-    """The cache-line aligned (shape, dtype) array inside raw, bytes allocated _ALIGN extra."""
-    o = -raw.ctypes.data % _ALIGN
-    return raw[o:o + raw.nbytes - _ALIGN].view(dtype).reshape(shape)
-
-
 def _aligned_empty(shape, dtype):
-    """np.empty starting on a cache line. numpy's allocator only promises 16 bytes, and a
-    64-byte vector load or store across a line boundary costs two: LeNet conv2's batch-inner
-    sweep (every offset a multiple of 16 floats) ran 121 -> 110 us aligned, and the transpose
-    after it 22 -> 20 us."""
+    """np.empty starting on a cache line: a view into _ALIGN more bytes. numpy's allocator
+    only promises 16 bytes, and a 64-byte vector load or store across a line boundary costs
+    two: LeNet conv2's batch-inner sweep (every offset a multiple of 16 floats) ran 121 -> 110
+    us aligned, and the transpose after it 22 -> 20 us."""
     dtype = np.dtype(dtype)
-    return _aligned(np.empty(math.prod(shape) * dtype.itemsize + _ALIGN, np.uint8), shape,
-                    dtype)
+    n = math.prod(shape) * dtype.itemsize
+    raw = np.empty(n + _ALIGN, np.uint8)
+    o = -raw.ctypes.data % _ALIGN
+    return raw[o:o + n].view(dtype).reshape(shape)
 
 
 class _Scratch:
@@ -190,20 +186,20 @@ class _Lay:
         return hit
 
     def _compute_taps(self, ksz, s3, d3):
-        toff, inner = [], 0
+        toff, slack = [], 0
         for tap in itertools.product(*(range(k) for k in ksz)):
             e = [t * d for t, d in zip(tap, d3)]
             ph = ((e[0] % s3[0]) * s3[1] + e[1] % s3[1]) * s3[2] + e[2] % s3[2]
             po = sum((v // s) * st for v, s, st in zip(e, s3, self.st))
-            inner = max(inner, po)
+            slack = max(slack, po)     # batch-outer: the weight gradient's sweep of N planes
             toff.append(ph * self.block + po)
         if self.inner:
             # every sweep (forward rows, the weight gradient's same rows) ends inside the
             # last block: only what the last row's taps reach past it (LeNet conv2: 0 where
             # the batch-outer bound, the largest in-plane tap, is 3840 elements per channel
             # that the pack would zero)
-            inner = max(0, int(self.row_off[-1]) + max(toff) + self.Q - _prod(s3) * self.block)
-        return np.asarray(toff, np.int64), inner
+            slack = max(0, int(self.row_off[-1]) + max(toff) + self.Q - _prod(s3) * self.block)
+        return np.asarray(toff, np.int64), slack
 
     def pack(self, a5, lo, s3, slack):
         """a5 (N, C, D, H, W) -> zero-padded channel-major (C, P*N*S + slack); padded index
