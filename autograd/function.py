@@ -488,6 +488,14 @@ def _share_view(t, cls, args):
     if b is None or not (b is ra or b is ra.base):
         return                                      # a copy: its own version counter
     t._vc = a._vc
+    # torch's view creation meta: made in no_grad mode, or (inherited) from a view that was
+    # made so or is an output of a multi-output view op (unbind, split); an in-place op on
+    # such a view under autograd raises (Tensor._check_view_inplace)
+    prev = a.__dict__.get("_vmeta")
+    if not grad_mode.enabled:
+        t._vmeta = ("no_grad", 0, None, False)      # (kind, output index, op, inherited)
+    elif prev is not None:
+        t._vmeta = (prev[0], 0, cls.__name__, True)
     step = (cls, args[1:])
     src = getattr(a, "_view_src", None)
     t._view_src = (a, (step,)) if src is None else (src[0], src[1] + (step,))

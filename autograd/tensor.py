@@ -5,6 +5,7 @@ Operators and methods call the functions in ``autograd.ops``, which call ``Funct
 """
 from __future__ import annotations
 
+import re as _re
 import warnings
 import weakref
 
@@ -398,11 +399,15 @@ class Tensor:
         return self._vc[0]
 
     # ---- in-place machinery --------------------------------------------------------------
-    def _inplace(self, fn, *args, op: str = "in-place op"):
+    def _inplace(self, fn, *args, op: str = "in-place op", view_op: str | None = None):
         """Run out-of-place ``fn(self, *args)`` then write the result into this tensor's array,
-        bump the version counter and, when recording, take the result's grad_fn."""
+        bump the version counter and, when recording, take the result's grad_fn. ``view_op``:
+        torch writes through a view of this tensor made by that op (setitem's Select/Slice),
+        which its errors name."""
         recording = grad_mode.enabled and (self._requires_grad or any(
             isinstance(a, Tensor) and a._requires_grad for a in args))
+        if "_vmeta" in self.__dict__:
+            self._check_view_inplace(recording, view_op)
         if recording and self._requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
@@ -459,6 +464,35 @@ class Tensor:
                 _rewire_view_root(view_src, out)
             _regenerate_views(self, view_src)
         return self
+
+    def _check_view_inplace(self, recording, view_op=None):
+        """torch's rule for views made in no_grad mode, or output by a multi-output view op
+        (unbind, split, chunk), and views of those: no in-place op on them under autograd
+        (when the op would be recorded, or their base requires grad)."""
+        if not grad_mode.enabled:
+            return
+        src = self.__dict__.get("_view_src")
+        root_grad = src is not None and src[0]._requires_grad
+        if not (recording or root_grad):
+            return
+        kind, idx, name, derived = self._vmeta
+        if view_op is not None:                 # a fresh view of this one is written
+            idx, name, derived = 0, view_op, True
+        elif derived:                           # named as torch names its grad_fn
+            idx = self._out_idx
+            fn = self.grad_fn
+            name = _re.sub(r"Backward\d*$", "", fn.name() if fn is not None else name)
+        # torch's header names the view's grad_fn when it has one: a view of a base that
+        # requires grad, unless the view itself was made in no_grad mode
+        if root_grad and (derived or kind == "multi"):
+            msg = f"Output {idx} of {name} is a view" + (
+                " and is being modified inplace." if kind == "multi" else
+                " of a view which was created in no_grad mode and is being modified inplace "
+                "with grad mode enabled.")
+        else:
+            msg = ("A view was created in no_grad mode and is being modified inplace with grad "
+                   "mode enabled.")
+        raise RuntimeError(msg + (_MULTI_VIEW_TAIL if kind == "multi" else _NO_GRAD_VIEW_TAIL))
 
     def _bump_version(self):
         self._vc[0] += 1
@@ -949,6 +983,15 @@ def _regenerate_views(t, view_src):
         for cls, extra in src[1]:
             r = cls.apply(r, *extra)
         v.grad_fn, v._out_idx, v._requires_grad = r.grad_fn, r._out_idx, r._requires_grad
+
+
+_NO_GRAD_VIEW_TAIL = (" Given that this use case is ambiguous and error-prone, it is forbidden. "
+                      "You can clarify your code by moving both the view and the inplace either "
+                      "both inside the no_grad block (if you don't want the inplace to be "
+                      "tracked) or both outside (if you want the inplace to be tracked).")
+_MULTI_VIEW_TAIL = (" This view is the output of a function that returns multiple views. Such "
+                    "functions do not allow the output views to be modified inplace. You should "
+                    "replace the inplace operation by an out-of-place one.")
 
 
 def _check_inplace_result(self, out, op):

@@ -153,6 +153,9 @@ def getitem(input, key):
     except IndexError as e:
         raise IndexError(f"index {_key_str(key)} is invalid for tensor of shape "
                          f"{U.shape_str(x.shape)}: {e}") from None
+    meta = out.__dict__.get("_vmeta")
+    if meta is not None and meta[3] and out.grad_fn is None:   # name the view for its errors
+        out._vmeta = meta[:2] + (_getitem_name(single, key, advanced, x._data.shape), True)
     return named(out, _getitem_name, single, key, advanced, x._data.shape)
 
 
@@ -172,6 +175,8 @@ def setitem(x, key, value):
         if value.ndim > target_nd and all(n == 1 for n in value.shape[:value.ndim - target_nd]):
             value = value.reshape(tuple(value.shape[value.ndim - target_nd:]))
     if not (grad_mode.enabled and recording):
+        if "_vmeta" in x.__dict__:              # a no_grad or multi-output view (torch's check)
+            x._check_view_inplace(False, _setitem_view_op(key))
         v = value._data if isinstance(value, Tensor) else value
         try:
             x._data[nkey] = v
@@ -190,7 +195,21 @@ def setitem(x, key, value):
             v = expand(v, target)
         return IndexPut.apply(a, v, nkey)
     x._inplace(fn, value if isinstance(value, Tensor) else Tensor._make(np.asarray(value)),
-               op="setitem")
+               op="setitem", view_op=_setitem_view_op(key))
+
+
+def _setitem_view_op(key):
+    """The view torch writes x[key] = v through, as its view errors name it: x[i] and x[i,]
+    a Select, x[a:b] a Slice, x[None] an Unsqueeze; other keys write into x itself."""
+    if isinstance(key, tuple) and len(key) == 1:
+        key = key[0]
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        return "Select"
+    if isinstance(key, slice) and key != slice(None):
+        return "Slice"
+    if key is None:
+        return "Unsqueeze"
+    return None
 
 
 def masked_fill(input, mask, value):

@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 
+from .. import grad_mode
 from ..function import Function, named
 from ..tensor import Tensor
 from . import _util as U
@@ -446,7 +447,8 @@ def split(tensor, split_size_or_sections, dim=0):
                                f"{sections}")
     # torch: one split node with an output per piece; here a slice node per piece, each
     # given the split's name
-    return tuple(named(p, name) for p in _pieces(x, d, sections))
+    return _multi_output(x, tuple(named(p, name) for p in _pieces(x, d, sections)),
+                         name[:-len("Backward0")])
 
 
 builtin_sum = sum
@@ -481,8 +483,18 @@ def unbind(input, dim=0):
     x = U.as_tensor_arg(input)
     d = U.wrap_dim(dim, x.ndim, "unbind")
     from .indexing import getitem
-    return tuple(named(getitem(x, (slice(None),) * d + (i,)), "UnbindBackward0")
-                 for i in range(x.shape[d]))
+    return _multi_output(x, tuple(named(getitem(x, (slice(None),) * d + (i,)), "UnbindBackward0")
+                                  for i in range(x.shape[d])), "Unbind")
+
+
+def _multi_output(x, pieces, op):
+    """Mark the outputs of a multi-output view op as torch does: no in-place op on them under
+    autograd (made in no_grad mode, they count as no_grad views)."""
+    if grad_mode.enabled:
+        for i, p in enumerate(pieces):
+            if p._vc is x._vc:                  # a view of x, not a copy
+                p._vmeta = ("multi", i, op, False)
+    return pieces
 
 
 def flip(input, dims):
