@@ -68,6 +68,19 @@ def _keep_freed_memory() -> bool:
 
 _MALLOC_TUNED = _keep_freed_memory()
 
+def _silence_fp_warnings() -> None:
+    """numpy's floating-point warnings from inside our ops (log(0), x/0, exp overflow): torch
+    returns the inf/nan without a word. Only numpy's messages, only where our packages call
+    numpy. (A filter added while importing under warnings.catch_warnings, as pytest collects,
+    ends with that block.)"""
+    import warnings
+    warnings.filterwarnings(
+        "ignore", message=r"(divide by zero|invalid value|overflow|underflow) encountered",
+        category=RuntimeWarning, module=r"(autograd|nn|optim)(\.|$)")
+
+
+_silence_fp_warnings()
+
 from . import dtypes as _dtypes  # noqa: E402
 from .dtypes import (dtype, float16, float32, float64, uint8, int8, int16, int32, int64,  # noqa
                      get_default_dtype, set_default_dtype, promote_types, can_cast, finfo,

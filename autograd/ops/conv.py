@@ -104,10 +104,9 @@ def _aligned_empty(shape, dtype):
 class _Scratch:
     """Reusable, cache-line aligned temporaries (packed inputs, kernel outputs) of big layers.
     A fresh multi-MB buffer is page-faulted in on first touch, ~3-12 GB/s in these VMs against
-    ~30 GB/s into a re-used one (PERF_NOTES §0), and glibc hands freed blocks of a few
-    hundred KB back to the OS often enough that LeNet's 0.4 MB ones paid it too (+13 us on a
-    0.16 ms forward); these buffers live for one call only. Keeps at most one free buffer
-    per size, only buffers >= 64 KiB, at most 256 MiB in all."""
+    ~30 GB/s into a re-used one (PERF_NOTES §0); fresh LeNet-size (0.4 MB) ones measured +13
+    us on a 0.16 ms forward against pooled ones. These buffers live for one call only. Keeps
+    at most one free buffer per size, only buffers >= 64 KiB, at most 256 MiB in all."""
 
     def __init__(self, cap=1 << 28, small=1 << 16):
         self.free, self.cap, self.small, self.nbytes = {}, cap, small, 0
