@@ -39,9 +39,6 @@ class Adadelta(Optimizer):
         self._setdefault_groups(foreach=None, maximize=False, differentiable=False,
                                 capturable=False)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])

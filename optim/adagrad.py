@@ -51,9 +51,6 @@ class Adagrad(Optimizer):
     def share_memory(self):
         pass
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])

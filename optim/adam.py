@@ -50,9 +50,6 @@ class Adam(Optimizer):
         self._setdefault_groups(amsgrad=False, maximize=False, foreach=None, capturable=False,
                                 differentiable=False, decoupled_weight_decay=False, fused=None)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     @staticmethod
     def _fused(p, g, state, lr, beta1, beta2, eps, step, amsgrad) -> bool:
         """The update below in one Numba pass (kernels/optim.py), same arithmetic; False:

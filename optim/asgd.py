@@ -49,9 +49,6 @@ class ASGD(Optimizer):
                 _scalar_state(st, "eta", 0.0)
                 _scalar_state(st, "mu", 1.0)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])

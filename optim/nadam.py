@@ -64,9 +64,6 @@ class NAdam(Optimizer):
             if isinstance(st, dict) and "mu_product" in st:
                 _scalar_state(st, "mu_product", 1.0)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])

@@ -298,8 +298,13 @@ class Optimizer:
             return closure()
 
     def step(self, closure: Callable | None = None):
-        """Perform one update; ``closure`` re-evaluates the model and returns the loss."""
-        raise NotImplementedError
+        """Perform one update; ``closure`` re-evaluates the model and returns the loss. Our
+        optimizers define ``_update`` (one update of every group, run without grad); a
+        subclass without it writes its own step(), as with torch."""
+        update = getattr(self, "_update", None)
+        if update is None:
+            raise NotImplementedError
+        return self._run_step(closure, update)
 
     def _run_step(self, closure, update):
         """Shared skeleton: closure (with grad), then ``update()`` without grad (the step hooks
@@ -465,3 +470,7 @@ def _hooked_step(step):
             hook(self, args, kwargs)
         return out
     return wrapper
+
+
+Optimizer.step = _hooked_step(Optimizer.step)     # the optimizers' shared step (subclasses
+                                                   # writing their own: __init_subclass__)

@@ -48,9 +48,6 @@ class RAdam(Optimizer):
         self._setdefault_groups(foreach=None, maximize=False, differentiable=False,
                                 decoupled_weight_decay=False, capturable=False)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])

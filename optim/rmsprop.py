@@ -45,9 +45,6 @@ class RMSprop(Optimizer):
         self._setdefault_groups(momentum=0, centered=False, foreach=None, maximize=False,
                                 differentiable=False, capturable=False)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     @staticmethod
     def _fused(p, g, state, lr, alpha, eps, momentum, centered) -> bool:
         """The update below in one Numba pass (kernels/optim.py), same arithmetic; False:

@@ -46,9 +46,6 @@ class Rprop(Optimizer):
         self._setdefault_groups(foreach=None, maximize=False, differentiable=False,
                                 capturable=False)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             etaminus, etaplus = group["etas"]

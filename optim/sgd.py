@@ -47,9 +47,6 @@ class SGD(Optimizer):
         self._setdefault_groups(nesterov=False, maximize=False, foreach=None,
                                 differentiable=False, fused=None)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _fused_sgd(self, p, g, lr, momentum, dampening, nesterov) -> bool:
         """The same update in one Numba pass (kernels/optim.py); False: use the numpy path."""
         a = p._data
