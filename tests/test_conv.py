@@ -256,7 +256,8 @@ def test_kernel_callable_alone():
     xs = np.zeros((2, 9 + K.tile_width(x.dtype)))       # slack: the last tile reads past Q
     xs[:, :9] = x
     b = RNG.standard_normal(3)
-    K.conv_forward(xs, w, b, np.arange(3, dtype=np.int64), r0, 7, out.reshape(-1), r0, 7, 7, 7,
+    K.conv_forward(xs, K.tile_weights(w, 1), b, np.arange(3, dtype=np.int64), r0, 7,
+                   out.reshape(-1), r0, 7, 7, 7,
                    K.tile_width(x.dtype), 0, 0)
     np.testing.assert_allclose(out[:, 0], ref_conv(x[None], w, b, (1,), (0,), (1,), 1)[0])
     part = np.empty((2, 3, 2, 3))
@@ -283,12 +284,13 @@ def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, se
     b = rng.standard_normal(G * Kg).astype(dt)
     out = np.full((G * Kg, R, Q), np.nan, dt)
     orow = np.arange(R, dtype=np.int64) * Q
-    K.conv_forward(x, w, b, toff, row_off, Q, out.reshape(-1), orow, R * Q, Q, Q, chunk, 0, 0)
+    wt = K.tile_weights(w, G)
+    K.conv_forward(x, wt, b, toff, row_off, Q, out.reshape(-1), orow, R * Q, Q, Q, chunk, 0, 0)
     out_pf = np.full_like(out, np.nan)
-    K.conv_forward(x, w, b, toff, row_off, Q, out_pf.reshape(-1), orow, R * Q, Q, Q, chunk, 1, 0)
+    K.conv_forward(x, wt, b, toff, row_off, Q, out_pf.reshape(-1), orow, R * Q, Q, Q, chunk, 1, 0)
     assert out_pf.tobytes() == out.tobytes()
     out_kf = np.full_like(out, np.nan)            # channel blocks as units of their own
-    K.conv_forward(x, w, b, toff, row_off, Q, out_kf.reshape(-1), orow, R * Q, Q, Q, chunk, 0, 1)
+    K.conv_forward(x, wt, b, toff, row_off, Q, out_kf.reshape(-1), orow, R * Q, Q, Q, chunk, 0, 1)
     assert out_kf.tobytes() == out.tobytes()
     # cropped stores: rows swept at a padded width pw, stored at width wo into (R, K, rows, wo)
     lanes = K.vector_lanes(dt)
@@ -296,7 +298,7 @@ def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, se
     wo = max(1, pw - int(rng.integers(0, 4)))
     nl = -(-Q // pw)
     crop = np.full((R, G * Kg, nl, wo), np.nan, dt)
-    K.conv_forward(x, w, b, toff, row_off, Q, crop.reshape(-1),
+    K.conv_forward(x, wt, b, toff, row_off, Q, crop.reshape(-1),
                    np.arange(R, dtype=np.int64) * (G * Kg * nl * wo), nl * wo, pw, wo, chunk, 0,
                    int(seed % 2))
     full = np.full((G * Kg, R, nl * pw), np.nan, dt)
@@ -326,6 +328,67 @@ def test_tile_kernels_against_direct_sums(G, Kg, Cg, T, R, Q, chunk, nch, dt, se
     np.testing.assert_allclose(part.sum(0), dref, rtol=tol, atol=tol * np.abs(dref).max())
 
 
+@pytest.mark.parametrize("shape,s,nb", [((6, 4, 30, 30), 2, 2), ((7, 3, 25, 25), 1, 3),
+                                        ((3, 2, 16, 24, 30), 1, 1)])
+def test_forward_in_image_groups_is_taken(shape, s, nb):
+    from autograd.ops import conv as C
+    x = RNG.standard_normal(shape).astype(np.float32)
+    w = RNG.standard_normal((5, shape[1]) + (3,) * (len(shape) - 2)).astype(np.float32)
+    nd = x.ndim - 2
+    geo = ((s,) * nd, (1,) * nd, (1,) * nd, (1,) * nd, 1)
+    lay = C._fwd_plan(C._as5(x).shape, (1,) * (3 - nd) + (3,) * nd, geo)[0]
+    keep = C._GROUP_BYTES
+    C._GROUP_BYTES = nb * shape[1] * s ** nd * C._prod(lay.plane) * 4
+    try:
+        y = C._conv_fwd_grouped(C._as5(x), C._as5(w).reshape(5, shape[1], -1), (1,) * (3 - nd)
+                                + (3,) * nd, geo, None)
+    finally:
+        C._GROUP_BYTES = keep
+    assert y is not None
+    whole = C._conv_fwd(x, w, geo, packed=[])
+    assert y.reshape(whole.shape).tobytes() == whole.tobytes()
+
+
+@settings(max_examples=40, deadline=None)
+@given(nd=st.integers(1, 3), N=st.integers(2, 9), Cg=st.integers(1, 3), Kg=st.integers(1, 10),
+       groups=st.integers(1, 2), k=st.integers(1, 3), s=st.integers(1, 3), p=st.integers(0, 2),
+       d=st.integers(1, 2), nb=st.integers(1, 4), dt=st.sampled_from([np.float32, np.float64]),
+       seed=st.integers(0, 2 ** 16))
+def test_forward_in_image_groups_gives_the_whole_batch_bits(nd, N, Cg, Kg, groups, k, s, p, d,
+                                                             nb, dt, seed):
+    """A forward without a kept packed input (inference) packs and sweeps big batches in
+    groups of images (a last smaller group too): the same bits as the whole-batch sweep, and
+    the direct sum's values."""
+    from autograd.ops import conv as C
+    rng = np.random.default_rng(seed)
+    sp = tuple(rng.integers(max(1, d * (k - 1) + 1 - 2 * p), (60, 20, 8)[nd - 1], endpoint=True)
+               for _ in range(nd))
+    x = rng.standard_normal((N, groups * Cg) + sp).astype(dt)
+    w = rng.standard_normal((groups * Kg, Cg) + (k,) * nd).astype(dt)
+    b = rng.standard_normal(groups * Kg).astype(dt)
+    geo = ((s,) * nd, (p,) * nd, (p,) * nd, (d,) * nd, groups)
+    whole = C._conv_fwd(x, w, geo, b, packed=[])
+    lay = C._fwd_plan(C._as5(x).shape, (1,) * (3 - nd) + (k,) * nd, geo)[0]
+    keep = C._GROUP_BYTES
+    C._GROUP_BYTES = nb * groups * Cg * s ** nd * C._prod(lay.plane) * x.itemsize
+    try:
+        grouped = C._conv_fwd_grouped(C._as5(x), C._as5(w).reshape(len(w), Cg, -1),
+                                      (1,) * (3 - nd) + (k,) * nd, geo, b)
+        if grouped is None:         # only where some group's layout cannot store into y
+            assert lay.inner or N < 2 * nb or any(
+                C._fwd_plan((n,) + C._as5(x).shape[1:], (1,) * (3 - nd) + (k,) * nd,
+                            geo)[0].inner for n in (nb, N % nb or nb))
+            return
+    finally:
+        C._GROUP_BYTES = keep
+    grouped = grouped.reshape(whole.shape)
+    assert grouped.tobytes() == whole.tobytes()
+    want = ref_conv(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), (s,) * nd,
+                    (p,) * nd, (d,) * nd, groups)
+    tol = 1e-4 if dt == np.float32 else 1e-12
+    np.testing.assert_allclose(grouped, want, rtol=tol, atol=tol * np.abs(want).max())
+
+
 @settings(max_examples=30, deadline=None)
 @given(G=st.integers(1, 2), Kg=st.integers(1, 19), Cg=st.integers(1, 3), T=st.integers(1, 5),
        R=st.integers(2, 5), m=st.integers(1, 9), gap=st.integers(0, 40), ck=st.integers(1, 12),
@@ -348,7 +411,8 @@ def test_forward_sweep_runs_on_across_rows(G, Kg, Cg, T, R, m, gap, ck, pf, dt, 
     outs = []
     for kfirst in (0, 1):
         out = np.full((G * Kg, R, Q), np.nan, dt)
-        K.conv_forward(x, w, b, toff, row_off, Q, out.reshape(-1), orow, R * Q, Q, Q, ck * lanes,
+        K.conv_forward(x, K.tile_weights(w, G), b, toff, row_off, Q, out.reshape(-1), orow,
+                       R * Q, Q, Q, ck * lanes,
                        pf, kfirst)
         outs.append(out)
     assert not np.isnan(outs[1]).any() and outs[0].tobytes() == outs[1].tobytes()
@@ -363,13 +427,19 @@ def test_forward_sweep_runs_on_across_rows(G, Kg, Cg, T, R, m, gap, ck, pf, dt, 
 def test_tile_kernels_refuse_rows_without_slack():
     x = np.zeros((1, 10), np.float32)
     out = np.empty((1, 1, 10), np.float32)
+    w1 = K.tile_weights(np.ones((1, 1, 1), np.float32), 1)
     with pytest.raises(ValueError, match="too short"):
-        K.conv_forward(x, np.ones((1, 1, 1), np.float32), np.zeros(1, np.float32),
+        K.conv_forward(x, w1, np.zeros(1, np.float32),
                        np.zeros(1, np.int64), np.zeros(1, np.int64), 10, out.reshape(-1),
                        np.zeros(1, np.int64), 10, 10, 10, 16, 0, 0)
     z = np.zeros(1, np.int64)
-    args = (np.zeros((1, 64), np.float32), np.ones((1, 1, 1), np.float32),
-            np.zeros(1, np.float32), z, z, 10)
+    args = (np.zeros((1, 64), np.float32), w1, np.zeros(1, np.float32), z, z, 10)
+    with pytest.raises(ValueError, match="weights not tiled"):    # (K, Cg, T) as they come
+        K.conv_forward(args[0], np.ones((1, 1, 1), np.float32), *args[2:],
+                       np.empty(64, np.float32), z, 10, 10, 10, 16, 0, 0)
+    with pytest.raises(ValueError, match="weights not tiled"):    # tiled for 2 channels
+        K.conv_forward(args[0], K.tile_weights(np.ones((1, 2, 1), np.float32), 1), *args[2:],
+                       np.empty(64, np.float32), z, 10, 10, 10, 16, 0, 0)
     with pytest.raises(ValueError, match="output buffer too small"):
         K.conv_forward(*args, np.empty(9, np.float32), z, 10, 10, 10, 16, 0, 0)
     with pytest.raises(ValueError, match="bad output geometry"):       # pw < lanes, Q > pw

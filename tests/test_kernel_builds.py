@@ -38,7 +38,7 @@ def test_serial_twin_gives_the_parallel_builds_bits():
     outs = []
     for k in (KC.conv_forward.parallel, KC.conv_forward.serial):
         out = np.full((10, 2, 37), np.nan, np.float32)
-        k(x, w, np.ones(10, np.float32), toff, rows, 37, out.reshape(-1),
+        k(x, KC.tile_weights(w, 2), np.ones(10, np.float32), toff, rows, 37, out.reshape(-1),
           np.arange(2, dtype=np.int64) * 37, 74, 37, 37, KC.tile_width(np.float32), 1, 1)
         outs.append(out)
     assert not np.isnan(outs[0]).any()

@@ -10,7 +10,8 @@ flat stride-1 sweeps as well, with no wasted multiply-adds.
 
 * ``x``: (C, L) channel-major flat input, L >= M + max(toff) + tile_width(dtype) (zero slack
   at the end: the forward's last tile reads, but never stores, past M).
-* ``w``: (K, Cg, T) weights, taps flattened; Cg = C / groups.
+* ``w``: (K, Cg, T) weights, taps flattened; Cg = C / groups (the forward takes them in
+  channel blocks: ``tile_weights``).
 * ``toff``: (T,) int64 offset of each tap in a flat input row.
 * ``out`` / ``g``: (K, M) channel-major flat output; junk positions (between rows / images)
   are cropped (the forward stores each swept line cropped to the output width, straight into
@@ -50,8 +51,8 @@ from . import parallel_float32
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["conv_forward", "conv_backward_weight", "conv_backward_weight_t", "transpose_planes",
-           "transpose2d",
+__all__ = ["conv_forward", "tile_weights", "conv_backward_weight", "conv_backward_weight_t",
+           "transpose_planes", "transpose2d",
            "pack_phases", "unpack_phases", "tile_width", "vector_lanes"]
 
 
@@ -347,14 +348,15 @@ def _stream_offsets(Cg, L, toff):
 
 @parallel_float32
 @njit(cache=True, parallel=True, no_cfunc_wrapper=True)
-def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf, kfirst):
+def conv_forward(x, wt, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf, kfirst):
     """Forward sweep of R = len(row_off) rows of Q outputs each:
 
         y[k, r, q] = bias[k] + sum_{c,t} w[k, c, t] * x[grp*Cg + c, row_off[r] + toff[t] + q]
 
     stored at out[orow[r] + k*ldk + (q // pw)*wo + q % pw] where q % pw < wo (the sweep's row
     width pw cropped to wo: positions past wo are computed, not stored). Plain (K, R, Q) output:
-    orow = r*Q, ldk = R*Q, pw = wo = Q. x: (C, L), w: (K, Cg, T), bias: (K,) (zeros for none),
+    orow = r*Q, ldk = R*Q, pw = wo = Q. x: (C, L), wt: tile_weights(w (K, Cg, T), groups),
+    bias: (K,) (zeros for none),
     toff: (T,) int64, row_off / orow: (R,) int64, out: 1-d; pw >= vector lanes or Q <= pw;
     L >= max(row_off) + max(toff) + Q rounded up to tile_width(dtype).
     One parallel unit = (group, row, chunk of the row: ``chunk`` outputs, a multiple of the
@@ -366,43 +368,32 @@ def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf
     Big layers keep every block of a unit together: they share its input chunk in cache."""
     C = x.shape[0]
     L = x.shape[1]
-    K = w.shape[0]
-    Cg = w.shape[1]
-    T = w.shape[2]
+    K = bias.shape[0]
+    T = toff.shape[0]
     R = row_off.shape[0]
+    CT = wt.shape[1]
+    if T == 0 or CT == 0 or CT % T != 0 or C % (CT // T) != 0 or wt.shape[2] != TILE_K:
+        raise ValueError("conv_forward(): weights not tiled for this input (see tile_weights)")
+    Cg = CT // T
     G = C // Cg
     Kg = K // G
+    nkb = (Kg + TILE_K - 1) // TILE_K
+    if K % G != 0 or wt.shape[0] != G * nkb:
+        raise ValueError("conv_forward(): weights not tiled for this input (see tile_weights)")
     TW = TILE_V * (_VBYTES // x.itemsize)     # = tile_width(dtype) (not callable in Numba)
     Qp = (Q + TW - 1) // TW * TW
-    if R > 0 and T > 0 and _imax(row_off) + _imax(toff) + Qp > L:
+    if R > 0 and _imax(row_off) + _imax(toff) + Qp > L:
         raise ValueError("conv_forward(): input rows too short for the tiles (no slack)")
-    if bias.shape[0] != K:
-        raise ValueError("conv_forward(): bias must have one value per output channel")
     if orow.shape[0] != R or wo < 1 or wo > pw or (pw < _VBYTES // x.itemsize and Q > pw) \
             or ldk < 0 or chunk < 1:
         raise ValueError("conv_forward(): bad output geometry")
     if R > 0 and Q > 0 and K > 0 and (_imin(orow) < 0 or _imax(orow) + (K - 1) * ldk
                                       + (Q + pw - 1) // pw * wo > out.shape[0]):
         raise ValueError("conv_forward(): output buffer too small")
-    # weights as (group * output-channel block, reduction j = (c, t), TILE_K): a tile reads
-    # its TILE_K weights per reduction step from one contiguous block (a row of all output
-    # channels per j put each step on its own cache line: twice the L2 traffic on wide layers)
-    nkb = (Kg + TILE_K - 1) // TILE_K
-    wf = np.empty(G * nkb * Cg * T * TILE_K, x.dtype)
-    bf = np.empty(G * nkb * TILE_K, x.dtype)
-    for i in range(wf.shape[0]):
-        wf[i] = 0
-    for i in range(bf.shape[0]):
-        bf[i] = 0
-    wt = wf.reshape((G * nkb, Cg * T, TILE_K))
-    bt = bf.reshape((G * nkb, TILE_K))
+    bt = np.empty((G * nkb, TILE_K), x.dtype)          # the bias in wt's channel blocks
     for gi in range(G):
-        for kk in range(Kg):
-            blk = gi * nkb + kk // TILE_K
-            bt[blk, kk % TILE_K] = bias[gi * Kg + kk]
-            for ci in range(Cg):
-                for t in range(T):
-                    wt[blk, ci * T + t, kk % TILE_K] = w[gi * Kg + kk, ci, t]
+        for kk in range(nkb * TILE_K):
+            bt[gi * nkb + kk // TILE_K, kk % TILE_K] = bias[gi * Kg + kk] if kk < Kg else 0
     so = _stream_offsets(Cg, L, toff)
     xf = x.reshape(C * L)
     # One sweep of all R*Q outputs when they are stored back to back and each row holds whole
@@ -448,6 +439,31 @@ def conv_forward(x, w, bias, toff, row_off, Q, out, orow, ldk, pw, wo, chunk, pf
 # Weight-gradient tile: DW_K output channels x DW_J reduction streams, one vector accumulator
 # each (AVX-512: 4 x 6 = 24 zmm; per step 4 gradient + 6 input vector loads feed 24 FMAs).
 DW_K, DW_J = (4, 6) if _VBYTES == 64 else (4, 2)
+
+
+@njit(cache=True, no_cfunc_wrapper=True)
+def tile_weights(w, groups):
+    """conv_forward's weight operand: (K, Cg, T) weights -> (groups * nkb, Cg*T, TILE_K), per
+    group nkb = ceil(K / groups / TILE_K) blocks of TILE_K output channels (zeros past the
+    group's last), reduction-major, so a tile reads its TILE_K weights of a reduction step from
+    one contiguous run (a row of all output channels per step put each step on its own cache
+    line: twice the L2 traffic on wide layers). Apart from the forward kernel so a caller
+    sweeping several batches with the same weights tiles them once."""
+    K, Cg, T = w.shape
+    if groups < 1 or K % groups != 0:
+        raise ValueError("tile_weights(): groups must divide the output channels")
+    Kg = K // groups
+    nkb = (Kg + TILE_K - 1) // TILE_K
+    CT = Cg * T
+    wf = w.reshape((K, CT))
+    wt = np.empty((groups * nkb, CT, TILE_K), w.dtype)
+    for blk in range(groups * nkb):
+        k0 = (blk // nkb) * Kg + (blk % nkb) * TILE_K       # the block's first channel
+        n = min(TILE_K, (blk // nkb + 1) * Kg - k0)
+        for j in range(CT):
+            for i in range(TILE_K):
+                wt[blk, j, i] = wf[k0 + i, j] if i < n else 0
+    return wt
 
 
 @intrinsic

@@ -78,6 +78,7 @@ def _i64(t):
 
 
 _CHUNK = 1024          # elements of a row per work unit / cache block (weight gradient)
+_GROUP_BYTES = 1 << 22  # forward without a kept packed input: images packed per group
 _FWD_CHUNK = 288       # forward: row elements per work unit (measured best: 192-768)
 _KEEP_PACKED = 1 << 26  # conv inputs up to this many bytes keep their packed copy for dW
 # channel-vectorised dW for >= 2 vectors of output channels per group and >= 32 (channel, tap)
@@ -244,11 +245,13 @@ class _Lay:
             self._sweep_memo[key] = hit
         return hit
 
-    def _sweep(self, xb, wf, toff, groups, b, out, orow, ldk, pw, wo):
+    def _sweep(self, xb, wf, toff, groups, b, out, orow, ldk, pw, wo, wt=None):
+        """conv_forward of weights wf (K, Cg, T); ``wt``: their tile_weights, if made."""
         K = wf.shape[0]
         b = _zeros(K, xb.dtype) if b is None else np.ascontiguousarray(b, xb.dtype)
         chunk, pf = self._sweep_args(toff, groups, xb.dtype)
-        _K.conv_forward(xb, wf, b, toff, self.row_off, self.Q, out, orow, ldk, pw, wo, chunk,
+        wt = _K.tile_weights(wf, groups) if wt is None else wt
+        _K.conv_forward(xb, wt, b, toff, self.row_off, self.Q, out, orow, ldk, pw, wo, chunk,
                         pf, int(self.inner))
 
     def fwd(self, xb, wf, toff, groups, b=None, out=None):
@@ -345,14 +348,55 @@ def _conv_fwd(x, w, geo, b=None, packed=None):
     if N == 0:                      # an empty batch (the layouts assume N >= 1)
         return np.zeros((0, K) + _conv_out_sp(x.shape[2:], w.shape[2:], geo), x.dtype)
     x5, w5 = _as5(x), _as5(w)
-    lay, xb, toff = _fwd_geom(x5, w5.shape[2:], geo)
     wf = np.ascontiguousarray(w5).reshape(K, w5.shape[1], -1)
+    ksz = w5.shape[2:]
+    lay, toff, slack, l3, s3 = _fwd_plan(x5.shape, ksz, geo)
+    if packed is None and not lay.inner:
+        y = _conv_fwd_grouped(x5, wf, ksz, geo, b)
+        if y is not None:
+            return y.reshape((N, K) + y.shape[5 - nd:])
+    xb = lay.pack(x5, l3, s3, slack)
     y = lay.forward(xb, wf, toff, geo[4], b)
     if packed is not None:
         packed.append((lay, xb, toff))
     else:
         _scratch.give(xb)
     return y.reshape((N, K) + lay.osp[3 - nd:])
+
+
+def _conv_fwd_grouped(x5, wf, ksz, geo, b):
+    """Forward of a big batch-outer layer in groups of images, each packed into one re-used
+    buffer of ~_GROUP_BYTES and swept straight into the (N, K, ...) result, or None where the
+    whole-batch path is the one to take. The packed copy of a whole big batch goes out to
+    memory and comes back for the sweep; a group's copy stays in cache (CIFAR 64x64x32^2
+    64@3x3: 17.1 -> 16.1 ms, 2 threads; 1 thread 34.4 -> 30.0). Only when the weight gradient
+    needs no packed input (inference, frozen weights): it re-uses the forward's."""
+    N, ksz = x5.shape[0], tuple(ksz)
+    lay, toff, slack, l3, s3 = _fwd_plan(x5.shape, ksz, geo)
+    per_image = x5.shape[1] * (_prod(s3) * _prod(lay.plane)) * x5.itemsize
+    nb = max(1, _GROUP_BYTES // per_image)
+    if lay.inner or N < 2 * nb:
+        return None
+    plans = [_fwd_plan((n,) + x5.shape[1:], ksz, geo) for n in {nb, N % nb or nb}]
+    # each group's layout (fewer images may turn batch-inner) must store straight into y
+    if any(p[0].inner or (p[0].pw < _K.vector_lanes(x5.dtype) and p[0].Q > p[0].pw)
+           for p in plans):
+        return None
+    lay, toff, slack, l3, s3 = plans[0] if plans[0][0].N == nb else plans[1]
+    K = wf.shape[0]
+    So = _prod(lay.osp)
+    y = np.empty((N, K) + tuple(lay.osp), x5.dtype)
+    wt = _K.tile_weights(wf, geo[4])
+    yf = y.reshape(-1)
+    orow = lay.final_orow + (lay.final_orow // So) * ((K - 1) * So)    # image n: n*K*So
+    for n0 in range(0, N, nb):
+        if n0 + nb > N:                         # the last, smaller group
+            lay, toff, slack, l3, s3 = _fwd_plan((N - n0,) + x5.shape[1:], ksz, geo)
+        xb = lay.pack(x5[n0:n0 + lay.N], l3, s3, slack)
+        lay._sweep(xb, wf, toff, geo[4], b, yf[n0 * K * So:], orow[:len(lay.row_off)], So,
+                   lay.pw, lay.wo, wt)
+        _scratch.give(xb)
+    return y
 
 
 def _conv_dw(x, g, wshape, geo, packed=None):
