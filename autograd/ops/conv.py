@@ -78,7 +78,7 @@ def _i64(t):
 
 
 _CHUNK = 1024          # elements of a row per work unit / cache block (weight gradient)
-_GROUP_BYTES = 1 << 22  # forward without a kept packed input: images packed per group
+_GROUP_BYTES = 1 << 21  # forward without a kept packed input: images packed per group
 _FWD_CHUNK = 288       # forward: row elements per work unit (measured best: 192-768)
 _KEEP_PACKED = 1 << 26  # conv inputs up to this many bytes keep their packed copy for dW
 # channel-vectorised dW for >= 2 vectors of output channels per group and >= 32 (channel, tap)
@@ -368,9 +368,11 @@ def _conv_fwd_grouped(x5, wf, ksz, geo, b):
     """Forward of a big batch-outer layer in groups of images, each packed into one re-used
     buffer of ~_GROUP_BYTES and swept straight into the (N, K, ...) result, or None where the
     whole-batch path is the one to take. The packed copy of a whole big batch goes out to
-    memory and comes back for the sweep; a group's copy stays in cache (CIFAR 64x64x32^2
-    64@3x3: 17.1 -> 16.1 ms, 2 threads; 1 thread 34.4 -> 30.0). Only when the weight gradient
-    needs no packed input (inference, frozen weights): it re-uses the forward's."""
+    memory and comes back for the sweep; a group's copy stays in cache. Speed vs torch, 2
+    threads, in one process: strided 32x64x56^2 128@3x3/s2 0.80-0.81 -> 0.85-0.86 (4 MiB
+    groups the same, 8 MiB no gain, 1 MiB 0.73-0.75), CIFAR 64x64x32^2 64@3x3 0.91-0.92 ->
+    0.94-0.95; 1 thread CIFAR 34.4 -> 30.0 ms. Only when the weight gradient needs no packed
+    input (inference, frozen weights): it re-uses the forward's."""
     N, ksz = x5.shape[0], tuple(ksz)
     lay, toff, slack, l3, s3 = _fwd_plan(x5.shape, ksz, geo)
     per_image = x5.shape[1] * (_prod(s3) * _prod(lay.plane)) * x5.itemsize
