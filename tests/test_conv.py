@@ -341,7 +341,7 @@ def test_forward_in_image_groups_is_taken(shape, s, nb):
     C._GROUP_BYTES = nb * shape[1] * s ** nd * C._prod(lay.plane) * 4
     try:
         y = C._conv_fwd_grouped(C._as5(x), C._as5(w).reshape(5, shape[1], -1), (1,) * (3 - nd)
-                                + (3,) * nd, geo, None)
+                                + (3,) * nd, geo, None, lay, (1,) * (3 - nd) + (s,) * nd)
     finally:
         C._GROUP_BYTES = keep
     assert y is not None
@@ -372,12 +372,14 @@ def test_forward_in_image_groups_gives_the_whole_batch_bits(nd, N, Cg, Kg, group
     keep = C._GROUP_BYTES
     C._GROUP_BYTES = nb * groups * Cg * s ** nd * C._prod(lay.plane) * x.itemsize
     try:
-        grouped = C._conv_fwd_grouped(C._as5(x), C._as5(w).reshape(len(w), Cg, -1),
-                                      (1,) * (3 - nd) + (k,) * nd, geo, b)
+        grouped = (C._conv_fwd_grouped(C._as5(x), C._as5(w).reshape(len(w), Cg, -1),
+                                       (1,) * (3 - nd) + (k,) * nd, geo, b, lay,
+                                       (1,) * (3 - nd) + (s,) * nd)
+                   if lay.direct(x.dtype) else None)
         if grouped is None:         # only where some group's layout cannot store into y
-            assert lay.inner or N < 2 * nb or any(
+            assert not lay.direct(x.dtype) or N < 2 * nb or not all(
                 C._fwd_plan((n,) + C._as5(x).shape[1:], (1,) * (3 - nd) + (k,) * nd,
-                            geo)[0].inner for n in (nb, N % nb or nb))
+                            geo)[0].direct(x.dtype) for n in (nb, N % nb or nb))
             return
     finally:
         C._GROUP_BYTES = keep

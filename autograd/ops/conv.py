@@ -265,19 +265,27 @@ class _Lay:
                     self.Q, self.Q)
         return out
 
-    def forward(self, xb, wf, toff, groups, b=None):
+    def direct(self, dtype):
+        """Whether the sweep stores its lines cropped straight into an (N, K, *osp) result."""
+        return not self.inner and not (self.pw < _K.vector_lanes(dtype) and self.Q > self.pw)
+
+    def forward(self, xb, wf, toff, groups, b=None, y=None, n0=0, wt=None):
         """b + conv as a contiguous (N, K, *osp) array. Batch-outer: the kernel stores each
-        output line cropped, straight into the result (no second pass over the output)."""
+        output line cropped, straight into the result (no second pass over the output); there
+        ``y`` may be a bigger batch's result whose images n0, n0 + 1, ... these are, and ``wt``
+        wf's tile_weights."""
         K = wf.shape[0]
-        if self.inner or (self.pw < _K.vector_lanes(xb.dtype) and self.Q > self.pw):
+        if not self.direct(xb.dtype):
             out = self.fwd(xb, wf, toff, groups, b)
             y = self.unflat(out)
             _scratch.give(out, y)
             return y
-        y = np.empty((self.N, K) + tuple(self.osp), xb.dtype)
+        if y is None:
+            y = np.empty((self.N, K) + tuple(self.osp), xb.dtype)
         So = _prod(self.osp)
         orow = self.final_orow + (self.final_orow // So) * ((K - 1) * So)    # image n: n*K*So
-        self._sweep(xb, wf, toff, groups, b, y.reshape(-1), orow, So, self.pw, self.wo)
+        self._sweep(xb, wf, toff, groups, b, y.reshape(-1)[n0 * K * So:], orow, So, self.pw,
+                    self.wo, wt)
         return y
 
     def unflat(self, out):
@@ -351,8 +359,8 @@ def _conv_fwd(x, w, geo, b=None, packed=None):
     wf = np.ascontiguousarray(w5).reshape(K, w5.shape[1], -1)
     ksz = w5.shape[2:]
     lay, toff, slack, l3, s3 = _fwd_plan(x5.shape, ksz, geo)
-    if packed is None and not lay.inner:
-        y = _conv_fwd_grouped(x5, wf, ksz, geo, b)
+    if packed is None and lay.direct(x.dtype):
+        y = _conv_fwd_grouped(x5, wf, ksz, geo, b, lay, s3)
         if y is not None:
             return y.reshape((N, K) + y.shape[5 - nd:])
     xb = lay.pack(x5, l3, s3, slack)
@@ -364,39 +372,28 @@ def _conv_fwd(x, w, geo, b=None, packed=None):
     return y.reshape((N, K) + lay.osp[3 - nd:])
 
 
-def _conv_fwd_grouped(x5, wf, ksz, geo, b):
-    """Forward of a big batch-outer layer in groups of images, each packed into one re-used
-    buffer of ~_GROUP_BYTES and swept straight into the (N, K, ...) result, or None where the
-    whole-batch path is the one to take. The packed copy of a whole big batch goes out to
-    memory and comes back for the sweep; a group's copy stays in cache. Speed vs torch, 2
-    threads, in one process: strided 32x64x56^2 128@3x3/s2 0.80-0.81 -> 0.85-0.86 (4 MiB
+def _conv_fwd_grouped(x5, wf, ksz, geo, b, lay, s3):
+    """Forward of a big batch-outer layer (whole-batch layout ``lay``, strides s3) in groups of
+    images, each packed into one re-used buffer of ~_GROUP_BYTES and swept straight into the
+    (N, K, ...) result, or None where the whole-batch path is the one to take. The packed copy
+    of a whole big batch goes out to memory and comes back for the sweep; a group's copy stays
+    in cache. Speed vs torch, 2 threads, in one process: strided 32x64x56^2 128@3x3/s2 0.80-0.81 -> 0.85-0.86 (4 MiB
     groups the same, 8 MiB no gain, 1 MiB 0.73-0.75), CIFAR 64x64x32^2 64@3x3 0.91-0.92 ->
     0.94-0.95; 1 thread CIFAR 34.4 -> 30.0 ms. Only when the weight gradient needs no packed
     input (inference, frozen weights): it re-uses the forward's."""
-    N, ksz = x5.shape[0], tuple(ksz)
-    lay, toff, slack, l3, s3 = _fwd_plan(x5.shape, ksz, geo)
-    per_image = x5.shape[1] * (_prod(s3) * _prod(lay.plane)) * x5.itemsize
-    nb = max(1, _GROUP_BYTES // per_image)
-    if lay.inner or N < 2 * nb:
+    N = x5.shape[0]
+    nb = max(1, _GROUP_BYTES // (x5.shape[1] * _prod(s3) * _prod(lay.plane) * x5.itemsize))
+    if N < 2 * nb:
         return None
-    plans = [_fwd_plan((n,) + x5.shape[1:], ksz, geo) for n in {nb, N % nb or nb}]
-    # each group's layout (fewer images may turn batch-inner) must store straight into y
-    if any(p[0].inner or (p[0].pw < _K.vector_lanes(x5.dtype) and p[0].Q > p[0].pw)
-           for p in plans):
+    plans = {n: _fwd_plan((n,) + x5.shape[1:], ksz, geo) for n in (nb, N % nb or nb)}
+    if not all(p[0].direct(x5.dtype) for p in plans.values()):   # fewer images: batch-inner?
         return None
-    lay, toff, slack, l3, s3 = plans[0] if plans[0][0].N == nb else plans[1]
-    K = wf.shape[0]
-    So = _prod(lay.osp)
-    y = np.empty((N, K) + tuple(lay.osp), x5.dtype)
+    y = np.empty((N, wf.shape[0]) + tuple(lay.osp), x5.dtype)
     wt = _K.tile_weights(wf, geo[4])
-    yf = y.reshape(-1)
-    orow = lay.final_orow + (lay.final_orow // So) * ((K - 1) * So)    # image n: n*K*So
     for n0 in range(0, N, nb):
-        if n0 + nb > N:                         # the last, smaller group
-            lay, toff, slack, l3, s3 = _fwd_plan((N - n0,) + x5.shape[1:], ksz, geo)
-        xb = lay.pack(x5[n0:n0 + lay.N], l3, s3, slack)
-        lay._sweep(xb, wf, toff, geo[4], b, yf[n0 * K * So:], orow[:len(lay.row_off)], So,
-                   lay.pw, lay.wo, wt)
+        g, toff, slack, l3, s3 = plans[min(nb, N - n0)]
+        xb = g.pack(x5[n0:n0 + g.N], l3, s3, slack)
+        g.forward(xb, wf, toff, geo[4], b, y, n0, wt)
         _scratch.give(xb)
     return y
 
