@@ -23,6 +23,8 @@ class Adadelta(Optimizer):
     ``'acc_delta'``.
     """
 
+    _GROUP_DEFAULTS = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False, l1_weight_decay=0):
         _check_lr(lr)
@@ -33,11 +35,6 @@ class Adadelta(Optimizer):
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, _add_l1(defaults, l1_weight_decay))
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._setdefault_groups(foreach=None, maximize=False, differentiable=False,
-                                capturable=False)
 
     def _update(self):
         for group in self.param_groups:

@@ -23,6 +23,8 @@ class Adagrad(Optimizer):
     (created at construction, as torch): ``'step'``, ``'sum'``.
     """
 
+    _GROUP_DEFAULTS = dict(foreach=None, maximize=False, differentiable=False, fused=None)
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None,
                  l1_weight_decay=0):
@@ -43,10 +45,6 @@ class Adagrad(Optimizer):
         state = self.state[p]
         state["step"] = _new_step()
         state["sum"] = Tensor._make(np.full(p._data.shape, init_value, p._data.dtype))
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._setdefault_groups(foreach=None, maximize=False, differentiable=False, fused=None)
 
     def share_memory(self):
         pass

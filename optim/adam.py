@@ -27,6 +27,9 @@ class Adam(Optimizer):
     ``'max_exp_avg_sq'`` (amsgrad).
     """
 
+    _GROUP_DEFAULTS = dict(amsgrad=False, maximize=False, foreach=None, capturable=False,
+                           differentiable=False, decoupled_weight_decay=False, fused=None)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False,
@@ -44,11 +47,6 @@ class Adam(Optimizer):
                         capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, _add_l1(defaults, l1_weight_decay))
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._setdefault_groups(amsgrad=False, maximize=False, foreach=None, capturable=False,
-                                differentiable=False, decoupled_weight_decay=False, fused=None)
 
     @staticmethod
     def _fused(p, g, state, lr, beta1, beta2, eps, step, amsgrad) -> bool:

@@ -30,6 +30,8 @@ class ASGD(Optimizer):
     torch — and ``'ax'``.
     """
 
+    _GROUP_DEFAULTS = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
+
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False, *,
                  l1_weight_decay=0):
@@ -42,8 +44,6 @@ class ASGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        self._setdefault_groups(foreach=None, maximize=False, differentiable=False,
-                                capturable=False)
         for st in self.state.values():
             if isinstance(st, dict) and "eta" in st:
                 _scalar_state(st, "eta", 0.0)

@@ -42,6 +42,9 @@ class NAdam(Optimizer):
     ``'step'``, ``'mu_product'`` (0-d Tensors), ``'exp_avg'``, ``'exp_avg_sq'``.
     """
 
+    _GROUP_DEFAULTS = dict(maximize=False, foreach=None, capturable=False, differentiable=False,
+                           decoupled_weight_decay=False)
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False, l1_weight_decay=0):
@@ -58,8 +61,6 @@ class NAdam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        self._setdefault_groups(maximize=False, foreach=None, capturable=False,
-                                differentiable=False, decoupled_weight_decay=False)
         for st in self.state.values():
             if isinstance(st, dict) and "mu_product" in st:
                 _scalar_state(st, "mu_product", 1.0)

@@ -187,16 +187,16 @@ class Optimizer:
     def __getstate__(self) -> dict[str, Any]:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
+    # group keys an optimizer pickled by an older version may lack, with torch's values for
+    # them (each optimizer's __setstate__ in torch)
+    _GROUP_DEFAULTS: dict[str, Any] = {}
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("_optimizer_step_pre_hooks", OrderedDict())
         self.__dict__.setdefault("_optimizer_step_post_hooks", OrderedDict())
-
-    def _setdefault_groups(self, **defaults: Any) -> None:
-        """Give every param group the keys it lacks (groups unpickled from an older version);
-        for subclasses' ``__setstate__``."""
         for group in self.param_groups:
-            for key, value in defaults.items():
+            for key, value in self._GROUP_DEFAULTS.items():
                 group.setdefault(key, value)
 
     def __repr__(self) -> str:

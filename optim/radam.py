@@ -30,6 +30,9 @@ class RAdam(Optimizer):
     ``'exp_avg_sq'``.
     """
 
+    _GROUP_DEFAULTS = dict(foreach=None, maximize=False, differentiable=False,
+                           decoupled_weight_decay=False, capturable=False)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False, l1_weight_decay=0):
@@ -42,11 +45,6 @@ class RAdam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay,
                         differentiable=differentiable)
         super().__init__(params, _add_l1(defaults, l1_weight_decay))
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._setdefault_groups(foreach=None, maximize=False, differentiable=False,
-                                decoupled_weight_decay=False, capturable=False)
 
     def _update(self):
         for group in self.param_groups:

@@ -27,6 +27,9 @@ class RMSprop(Optimizer):
     ``'momentum_buffer'`` (momentum > 0), ``'grad_avg'`` (centered).
     """
 
+    _GROUP_DEFAULTS = dict(momentum=0, centered=False, foreach=None, maximize=False,
+                           differentiable=False, capturable=False)
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False, *, l1_weight_decay=0):
@@ -39,11 +42,6 @@ class RMSprop(Optimizer):
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, _add_l1(defaults, l1_weight_decay))
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._setdefault_groups(momentum=0, centered=False, foreach=None, maximize=False,
-                                differentiable=False, capturable=False)
 
     @staticmethod
     def _fused(p, g, state, lr, alpha, eps, momentum, centered) -> bool:

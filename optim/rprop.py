@@ -31,6 +31,8 @@ class Rprop(Optimizer):
     step_sizes=(1e-6, 50). State: ``'step'``, ``'prev'``, ``'step_size'``.
     """
 
+    _GROUP_DEFAULTS = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
+
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False,
                  l1_weight_decay=0):
@@ -40,11 +42,6 @@ class Rprop(Optimizer):
         defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, _add_l1(defaults, l1_weight_decay))
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._setdefault_groups(foreach=None, maximize=False, differentiable=False,
-                                capturable=False)
 
     def _update(self):
         for group in self.param_groups:

@@ -27,6 +27,9 @@ class SGD(Optimizer):
     ``'momentum_buffer'`` (only when momentum != 0).
     """
 
+    _GROUP_DEFAULTS = dict(nesterov=False, maximize=False, foreach=None, differentiable=False,
+                           fused=None)
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None, l1_weight_decay=0):
@@ -41,11 +44,6 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, _add_l1(defaults, l1_weight_decay))
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._setdefault_groups(nesterov=False, maximize=False, foreach=None,
-                                differentiable=False, fused=None)
 
     def _fused_sgd(self, p, g, lr, momentum, dampening, nesterov) -> bool:
         """The same update in one Numba pass (kernels/optim.py); False: use the numpy path."""
