@@ -377,10 +377,10 @@ def _conv_fwd_grouped(x5, wf, ksz, geo, b, lay, s3):
     images, each packed into one re-used buffer of ~_GROUP_BYTES and swept straight into the
     (N, K, ...) result, or None where the whole-batch path is the one to take. The packed copy
     of a whole big batch goes out to memory and comes back for the sweep; a group's copy stays
-    in cache. Speed vs torch, 2 threads, in one process: strided 32x64x56^2 128@3x3/s2 0.80-0.81 -> 0.85-0.86 (4 MiB
-    groups the same, 8 MiB no gain, 1 MiB 0.73-0.75), CIFAR 64x64x32^2 64@3x3 0.91-0.92 ->
-    0.94-0.95; 1 thread CIFAR 34.4 -> 30.0 ms. Only when the weight gradient needs no packed
-    input (inference, frozen weights): it re-uses the forward's."""
+    in cache. Speed vs torch, 2 threads, in one process: strided 32x64x56^2 128@3x3/s2
+    0.80-0.81 -> 0.85-0.86 (4 MiB groups the same, 8 MiB no gain, 1 MiB 0.73-0.75), CIFAR
+    64x64x32^2 64@3x3 0.91-0.92 -> 0.94-0.95; 1 thread CIFAR 34.4 -> 30.0 ms. Only when the
+    weight gradient needs no packed input (inference, frozen weights): it re-uses the forward's."""
     N = x5.shape[0]
     nb = max(1, _GROUP_BYTES // (x5.shape[1] * _prod(s3) * _prod(lay.plane) * x5.itemsize))
     if N < 2 * nb:
